@@ -1,0 +1,25 @@
+/**
+ * tanka: DeepMind Haiku's programming model for TypeScript. Haiku's hidden state is a typed
+ * Effect; JAX-style transforms run on gpu.js kernels.
+ *
+ * @example
+ * import { jax, jnp } from "tanka"
+ * const f = (x: Tensor) => jnp.sum(jnp.tanh(x))
+ * jax.grad(f)(jnp.ones([3]))
+ */
+export * as jnp from "./jnp.js"
+export * as jax from "./jax.js"
+export { Tensor } from "./transforms/core/Tensor.js"
+export type { NestedArray } from "./transforms/core/Tensor.js"
+export { ShapedArray, type ShapeDtypeStruct } from "./transforms/core/aval.js"
+export { ClosedJaxpr, Jaxpr } from "./transforms/core/jaxpr.js"
+export type { Key } from "./transforms/random/random.js"
+export type { DType } from "./kernels/dtype.js"
+export {
+  UnexpectedTracerError,
+  ConcretizationError,
+  ShapeError,
+  DTypeError,
+  TransformArgumentError,
+  ArrayDataError
+} from "./transforms/core/errors.js"

@@ -1,0 +1,11 @@
+/**
+ * `jax`: raw transforms (pure functions only), `jax.random`, `jax.lax`, `jax.nn`, `jax.tree`.
+ */
+export { vmap, type VmapOptions } from "./transforms/raw/vmap.js"
+export { grad, valueAndGrad, jvp, vjp, linearize, type GradOptions } from "./transforms/raw/autodiff.js"
+export { jit, makeJaxpr, evalShape, type Jitted, type JitOptions } from "./transforms/raw/jit.js"
+export * as random from "./transforms/random/random.js"
+export * as nn from "./transforms/numpy/nn.js"
+export * as tree from "./jax/tree.js"
+export * as lax from "./jax/lax.js"
+export { setBackend, getBackend, availableModes, type Mode } from "./kernels/index.js"

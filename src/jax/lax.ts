@@ -1,0 +1,7 @@
+/** `jax.lax`: the primitive operations (and, as they land, control flow). */
+export {
+  add, sub, mul, div, rem, pow, max, min, neg, exp, log, tanh, logistic, sqrt, rsqrt, abs, sign, sin, cos, erf, erfInv,
+  eq, ne, lt, le, gt, ge, selectN, convertElementType, stopGradient, reduceSum, reduceMax, reduceMin, reduceProd,
+  argmax, argmin, dotGeneral, transpose, broadcastInDim, reshape, slice, pad, concatenate, iota, gather, scatterAdd,
+  type DotDims
+} from "../transforms/core/lax.js"

@@ -1,0 +1,2 @@
+/** `jax.tree`: map, leaves, structure and unflatten over arrays, plain objects and tensors. */
+export { map, leaves, structure, unflatten, flatten, type TreeDef } from "../transforms/core/tree.js"

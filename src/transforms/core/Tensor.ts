@@ -1,0 +1,109 @@
+import type { HostArray } from "../../kernels/index.js"
+import type { DType, Storage } from "../../kernels/dtype.js"
+import { ShapedArray } from "./aval.js"
+import { ConcretizationError } from "./errors.js"
+
+/** Nested JS arrays of numbers (or booleans for `bool`), as `toArray()` returns them. */
+export type NestedArray = number | boolean | ReadonlyArray<NestedArray>
+
+/**
+ * An immutable n-dimensional array. Outside transforms it holds data (`ConcreteTensor`);
+ * inside `jax.grad`, `jax.vmap`, `jax.jit`, … the same type is a tracer standing for a value.
+ *
+ * JAX: `jax.Array`.
+ *
+ * @example
+ * const x = jnp.array([[1, 2], [3, 4]])
+ * x.shape    // [2, 2]
+ * x.toArray() // [[1, 2], [3, 4]]
+ */
+export abstract class Tensor {
+  /** The shape and dtype this value stands for. */
+  abstract get aval(): ShapedArray
+  get shape(): ReadonlyArray<number> {
+    return this.aval.shape
+  }
+  get dtype(): DType {
+    return this.aval.dtype
+  }
+  get size(): number {
+    return this.aval.size
+  }
+  get ndim(): number {
+    return this.aval.ndim
+  }
+  /** Nested JS arrays (a 0-d tensor gives a number; `bool` gives booleans). Fails on a tracer. */
+  toArray(): NestedArray {
+    return this.concrete("toArray").toArray()
+  }
+  /** A fresh flat copy of the data. Fails on a tracer. */
+  toTypedArray(): Storage {
+    return this.concrete("toTypedArray").toTypedArray()
+  }
+  /** The single value of a size-1 tensor. */
+  item(): number {
+    return this.concrete("item").item()
+  }
+  /** Overridden by concrete tensors; tracers refuse, naming the aval. */
+  protected concrete(what: string): ConcreteTensor {
+    throw new ConcretizationError({
+      aval: this.aval.toString(),
+      message:
+        `${what}() was called on a traced value ${this.aval.toString()} inside a transform: its data does not exist yet. ` +
+        `Return the value from the transformed function and read it outside, or use jnp/jax.lax operations ` +
+        `(jax.lax.cond instead of a JS if) on it.`
+    })
+  }
+  toString(): string {
+    return `Traced<${this.aval.toString()}>`
+  }
+}
+
+/** A tensor holding data in host storage; every operation on it runs gpu.js kernels. */
+export class ConcreteTensor extends Tensor {
+  readonly #aval: ShapedArray
+  constructor(readonly host: HostArray) {
+    super()
+    this.#aval = new ShapedArray(host.shape, host.dtype)
+  }
+  get aval(): ShapedArray {
+    return this.#aval
+  }
+  protected override concrete(): ConcreteTensor {
+    return this
+  }
+  override toTypedArray(): Storage {
+    return this.host.data.slice()
+  }
+  override item(): number {
+    if (this.size !== 1) {
+      throw new ConcretizationError({
+        aval: this.aval.toString(),
+        message: `item() needs a tensor with exactly one element, got ${this.aval.toString()}; index or reduce it first.`
+      })
+    }
+    return Number(this.host.data[0])
+  }
+  override toArray(): NestedArray {
+    const { data, shape, dtype } = this.host
+    const read = dtype === "bool" ? (i: number) => data[i] !== 0 : (i: number) => data[i]!
+    if (shape.length === 0) return read(0)
+    let offset = 0
+    const build = (dim: number): NestedArray => {
+      const n = shape[dim]!
+      const out: NestedArray[] = new Array(n)
+      if (dim === shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = read(offset++)
+      } else {
+        for (let i = 0; i < n; i++) out[i] = build(dim + 1)
+      }
+      return out
+    }
+    return build(0)
+  }
+  override toString(): string {
+    return `Tensor(${JSON.stringify(this.toArray())}, ${this.aval.toString()})`
+  }
+}
+
+export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor

@@ -1,0 +1,120 @@
+/** Array constructors: `jnp.array`, `zeros`, `ones`, `full`, `arange`, `eye`, `zerosLike`, `onesLike`. */
+import type { DType, Storage } from "../../kernels/dtype.js"
+import { DTYPES, sizeOf } from "../../kernels/dtype.js"
+import * as K from "../../kernels/index.js"
+import { ConcreteTensor, Tensor } from "../core/Tensor.js"
+import * as lax from "../core/lax.js"
+import { ArrayDataError } from "../core/errors.js"
+
+export type Shape = ReadonlyArray<number>
+
+const checkDtype = (op: string, dtype: unknown): DType => {
+  if (!DTYPES.includes(dtype as DType)) throw new ArrayDataError({ message: `${op}: unknown dtype ${JSON.stringify(dtype)}; use one of ${DTYPES.join(", ")}.` })
+  return dtype as DType
+}
+
+export const checkShape = (op: string, shape: unknown): number[] => {
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new ArrayDataError({ message: `${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}.` })
+  }
+  return [...shape]
+}
+
+const typedDtype = (data: ArrayBufferView): DType | null =>
+  data instanceof Float32Array || data instanceof Float64Array ? "float32" : data instanceof Int32Array ? "int32" : data instanceof Uint32Array ? "uint32" : null
+
+/**
+ * A tensor from a number, nested arrays, or a typed array with `{ shape }`. Numbers give
+ * float32 unless `dtype` says otherwise; booleans give bool. Ragged or non-numeric data is an error.
+ *
+ * JAX: `jnp.array`.
+ *
+ * @example
+ * jnp.array([[1, 2], [3, 4]])                       // f32[2,2]
+ * jnp.array(new Int32Array([1, 2, 3]), { shape: [3] }) // i32[3]
+ */
+export const array = (
+  data: number | boolean | ReadonlyArray<unknown> | ArrayBufferView | Tensor,
+  options: { dtype?: DType; shape?: Shape } = {}
+): Tensor => {
+  if (data instanceof Tensor) return options.dtype ? lax.convertElementType(data, checkDtype("jnp.array", options.dtype)) : data
+  if (ArrayBuffer.isView(data)) {
+    const dtype = options.dtype ? checkDtype("jnp.array", options.dtype) : typedDtype(data)
+    if (dtype === null) throw new ArrayDataError({ message: `jnp.array: cannot infer a dtype from a ${data.constructor.name}; pass { dtype }.` })
+    const src = data as unknown as ArrayLike<number>
+    const shape = options.shape ? checkShape("jnp.array", options.shape) : [src.length]
+    if (sizeOf(shape) !== src.length) {
+      throw new ArrayDataError({ message: `jnp.array: ${src.length} values do not fill shape [${shape.join(",")}] (${sizeOf(shape)} elements); pass a matching { shape }.` })
+    }
+    return fromValues(src, shape, dtype)
+  }
+  const shape: number[] = []
+  const flat: number[] = []
+  let sawBool = false
+  const walk = (x: unknown, depth: number, path: string) => {
+    if (Array.isArray(x)) {
+      if (depth === shape.length) shape.push(x.length)
+      else if (shape[depth] !== x.length) {
+        throw new ArrayDataError({ message: `jnp.array: ragged data: ${path} has ${x.length} elements where ${shape[depth]} were expected; every row must have the same length.` })
+      }
+      if (depth > shape.length - 1 && x.length === 0) return
+      x.forEach((y, i) => walk(y, depth + 1, `${path}[${i}]`))
+      return
+    }
+    if (depth !== shape.length) throw new ArrayDataError({ message: `jnp.array: ragged data: ${path} is a scalar where an array of length ${shape[depth]} was expected.` })
+    if (typeof x === "boolean") {
+      sawBool = true
+      flat.push(x ? 1 : 0)
+    } else if (typeof x === "number") flat.push(x)
+    else throw new ArrayDataError({ message: `jnp.array: ${path || "data"} is ${x === null ? "null" : typeof x}; only numbers and booleans are allowed.` })
+  }
+  walk(data, 0, "data")
+  const dtype = options.dtype ? checkDtype("jnp.array", options.dtype) : sawBool ? "bool" : "float32"
+  const outShape = options.shape ? checkShape("jnp.array", options.shape) : shape
+  if (sizeOf(outShape) !== flat.length) throw new ArrayDataError({ message: `jnp.array: ${flat.length} values do not fill shape [${outShape.join(",")}].` })
+  return fromValues(flat, outShape, dtype)
+}
+
+const fromValues = (values: ArrayLike<number>, shape: number[], dtype: DType): ConcreteTensor => {
+  const data: Storage = K.allocStorage(dtype, values.length)
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i])
+    if (dtype !== "float32" && dtype !== "bool" && (!Number.isInteger(v) || (dtype === "int32" ? v < -2147483648 || v > 2147483647 : v < 0 || v > 4294967295))) {
+      throw new ArrayDataError({ message: `jnp.array: value ${v} at flat index ${i} is not a valid ${dtype}; round or cast it, or use float32.` })
+    }
+    data[i] = dtype === "bool" ? (v ? 1 : 0) : v
+  }
+  return new ConcreteTensor(K.hostArray(dtype, shape, data))
+}
+
+/** JAX: `jnp.full`. */
+export const full = (shape: Shape, value: number, dtype: DType = "float32"): Tensor => lax.full(checkShape("jnp.full", shape), value, checkDtype("jnp.full", dtype))
+/** JAX: `jnp.zeros`. */
+export const zeros = (shape: Shape, dtype: DType = "float32"): Tensor => full(shape, 0, dtype)
+/** JAX: `jnp.ones`. */
+export const ones = (shape: Shape, dtype: DType = "float32"): Tensor => full(shape, 1, dtype)
+/** JAX: `jnp.zeros_like`. */
+export const zerosLike = (x: Tensor): Tensor => lax.zerosLike(x)
+/** JAX: `jnp.ones_like`. */
+export const onesLike = (x: Tensor): Tensor => lax.onesLike(x)
+
+/**
+ * `arange(n)` or `arange(start, stop, step = 1)`; int32 when every bound is an integer, else float32.
+ *
+ * JAX: `jnp.arange`.
+ */
+export const arange = (a: number, b?: number, step = 1, dtype?: DType): Tensor => {
+  const [start, stop] = b === undefined ? [0, a] : [a, b]
+  if (step === 0 || !Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step)) {
+    throw new ArrayDataError({ message: `jnp.arange: bounds must be finite and step non-zero, got (${start}, ${stop}, ${step}).` })
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step))
+  const dt = dtype ?? ([start, stop, step].every(Number.isInteger) ? "int32" : "float32")
+  const idx = lax.iota(dt, [n], 0)
+  if (start === 0 && step === 1) return idx
+  return lax.add(lax.mul(idx, lax.scalar(step, dt)), lax.scalar(start, dt))
+}
+
+/** JAX: `jnp.eye`. */
+export const eye = (n: number, m: number = n, dtype: DType = "float32"): Tensor =>
+  lax.convertElementType(lax.eq(lax.iota("int32", [n, m], 0), lax.iota("int32", [n, m], 1)), dtype)

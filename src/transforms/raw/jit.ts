@@ -1,0 +1,135 @@
+/**
+ * `jax.jit`, `jax.makeJaxpr`, `jax.evalShape`: trace to a jaxpr once per input signature
+ * (shapes, dtypes, tree structure), cache it (bounded), and run the jaxpr.
+ */
+import { ShapedArray, type ShapeDtypeStruct } from "../core/aval.js"
+import { traceToJaxpr, evalClosed, ClosedJaxpr } from "../core/jaxpr.js"
+import { Tensor, ConcreteTensor } from "../core/Tensor.js"
+import { Tracer } from "../core/trace.js"
+import * as tree from "../core/tree.js"
+import { callBody, finish } from "./effectful.js"
+import { asTensor, flattenTensors } from "./args.js"
+import type { DType } from "../../kernels/dtype.js"
+
+const isStruct = (x: unknown): x is ShapeDtypeStruct =>
+  !(x instanceof Tensor) && typeof x === "object" && x !== null && Array.isArray((x as ShapeDtypeStruct).shape) && typeof (x as ShapeDtypeStruct).dtype === "string"
+
+/** Flatten arguments whose leaves may be tensors, numbers or `{ shape, dtype }` structs. */
+const flattenAvals = (args: unknown, name: string): [ShapedArray[], tree.TreeDef, Tensor[] | null] => {
+  const [leaves, def] = tree.flatten(args, isStruct)
+  let allTensors = true
+  const tensors: Tensor[] = []
+  const avals = leaves.map((l) => {
+    if (isStruct(l)) {
+      allTensors = false
+      return new ShapedArray(l.shape, l.dtype as DType)
+    }
+    const t = asTensor(l, name)
+    tensors.push(t)
+    return t.aval
+  })
+  return [avals, def, allTensors ? tensors : null]
+}
+
+const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: ShapedArray[], name: string, seen: { effectful: boolean }) => {
+  let outDef: tree.TreeDef | null = null
+  const { closed } = traceToJaxpr(
+    (...xs: Tensor[]) => {
+      const value = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, seen)
+      const [leaves, def] = flattenTensors(value, name)
+      outDef = def
+      return leaves
+    },
+    avals,
+    name
+  )
+  return { closed, outDef: outDef! }
+}
+
+/**
+ * The jaxpr of `f` at the given arguments' shapes, printable like JAX's.
+ *
+ * JAX: `jax.make_jaxpr`.
+ *
+ * @example
+ * console.log(String(jax.makeJaxpr((x: Tensor) => jnp.sin(x))(jnp.ones([3]))))
+ */
+export const makeJaxpr =
+  (f: (...args: any[]) => unknown) =>
+  (...args: unknown[]): ClosedJaxpr => {
+    const [avals, def] = flattenAvals(args, "jax.makeJaxpr")
+    return traceFn(f, def, avals, "jax.makeJaxpr", { effectful: false }).closed
+  }
+
+/**
+ * The shapes and dtypes `f` would return, computed by abstract evaluation only: no kernel runs.
+ *
+ * JAX: `jax.eval_shape`.
+ */
+export const evalShape = <F extends (...args: any[]) => any>(f: F, ...args: unknown[]): any => {
+  const seen = { effectful: false }
+  return finish(seen, () => {
+    const [avals, def] = flattenAvals(args, "jax.evalShape")
+    const { closed, outDef } = traceFn(f, def, avals, "jax.evalShape", seen)
+    return tree.unflatten(outDef, closed.outAvals.map((a): ShapeDtypeStruct => ({ shape: [...a.shape], dtype: a.dtype })))
+  })
+}
+
+/** Options for `jax.jit`. */
+export interface JitOptions {
+  /** How many input signatures to keep compiled (least recently used are dropped). Default 64. */
+  readonly cacheSize?: number
+}
+
+export interface Jitted<F extends (...args: any[]) => any> {
+  (...args: Parameters<F>): ReturnType<F>
+  /** Number of times `f` was traced (one per new input signature). */
+  readonly traceCount: number
+  /** The cached jaxpr for these arguments (tracing if needed). */
+  lower(...args: Parameters<F>): ClosedJaxpr
+}
+
+/**
+ * Compile `f`: trace once per input signature, cache the jaxpr, and run it. Under other
+ * transforms the jaxpr is evaluated with their tracers, so `grad(jit(f))` works.
+ *
+ * JAX: `jax.jit`.
+ */
+export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> => {
+  const capacity = options.cacheSize ?? 64
+  const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean }>()
+  let traceCount = 0
+  const lookup = (args: unknown[]) => {
+    const [avals, def, tensors] = flattenAvals(args, "jax.jit")
+    const key = `${tree.showTreeDef(def)}|${avals.map(String).join(";")}`
+    let entry = cache.get(key)
+    if (entry) {
+      cache.delete(key)
+      cache.set(key, entry)
+    } else {
+      const seen = { effectful: false }
+      traceCount++
+      const traced = traceFn(f, def, avals, "jax.jit", seen)
+      entry = { ...traced, effectful: seen.effectful }
+      // a jaxpr that closed over tracers of an enclosing transform must not outlive it
+      if (!traced.closed.consts.some((c) => c instanceof Tracer)) {
+        cache.set(key, entry)
+        if (cache.size > capacity) cache.delete(cache.keys().next().value!)
+      }
+    }
+    return { entry, tensors: tensors! }
+  }
+  const jitted = ((...args: unknown[]) => {
+    const seen = { effectful: false }
+    return finish(seen, () => {
+      const { entry, tensors } = lookup(args)
+      seen.effectful = entry.effectful
+      return tree.unflatten(entry.outDef, evalClosed(entry.closed, tensors))
+    })
+  }) as unknown as Jitted<F>
+  Object.defineProperty(jitted, "traceCount", { get: () => traceCount })
+  ;(jitted as any).lower = (...args: unknown[]) => lookup(args).entry.closed
+  return jitted
+}
+
+export { ConcreteTensor }
