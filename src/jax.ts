@@ -4,6 +4,7 @@
 export { vmap, type VmapOptions } from "./transforms/raw/vmap.js"
 export { grad, valueAndGrad, jvp, vjp, linearize, type GradOptions } from "./transforms/raw/autodiff.js"
 export { jit, makeJaxpr, evalShape, type Jitted, type JitOptions } from "./transforms/raw/jit.js"
+export { checkpoint, checkpoint as remat } from "./transforms/raw/control.js"
 export * as random from "./transforms/random/random.js"
 export * as nn from "./transforms/numpy/nn.js"
 export * as tree from "./jax/tree.js"

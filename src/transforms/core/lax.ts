@@ -107,6 +107,17 @@ export const threefry2x32 = (k0: T, k1: T, x0: T, x1: T): [T, T] => {
   return [y0!, y1!]
 }
 
+export type { ConvParams, ConvDimensionNumbers } from "./primitives/conv.js"
+export type { WindowParams } from "./primitives/window.js"
+import type { ConvParams } from "./primitives/conv.js"
+import type { WindowParams } from "./primitives/window.js"
+/** JAX: `lax.conv_general_dilated`. */
+export const convGeneralDilated = (lhs: T, rhs: T, params: ConvParams): T => bind1(P.conv_general_dilated, [lhs, rhs], params)
+/** JAX: `lax.reduce_window` with max. */
+export const reduceWindowMax = (x: T, params: WindowParams): T => bind1(P.reduce_window_max, [x], params)
+/** JAX: `lax.reduce_window` with add. */
+export const reduceWindowSum = (x: T, params: WindowParams): T => bind1(P.reduce_window_sum, [x], params)
+
 // ---- helpers built on the primitives
 
 /** A concrete 0-d tensor (a literal). */

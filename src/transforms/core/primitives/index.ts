@@ -11,6 +11,11 @@ import { dot_general } from "./dot_general.js"
 import * as structure from "./structure.js"
 import * as gatherOps from "./gather.js"
 import { threefry2x32 } from "./threefry.js"
+import { scan } from "./scan.js"
+import { cond, remat } from "./cond.js"
+import { while_loop } from "./while.js"
+import { conv_general_dilated } from "./conv.js"
+import * as window from "./window.js"
 
 export const P = {
   neg: unary.neg, exp: unary.exp, log: unary.log, log1p: unary.log1p, expm1: unary.expm1, tanh: unary.tanh,
@@ -28,7 +33,11 @@ export const P = {
   transpose: structure.transpose, broadcast_in_dim: structure.broadcast_in_dim, reshape: structure.reshape,
   slice: structure.slice, pad: structure.pad, concatenate: structure.concatenate,
   gather: gatherOps.gather, scatter_add: gatherOps.scatter_add,
-  threefry2x32
+  threefry2x32,
+  scan, cond, remat, while: while_loop,
+  conv_general_dilated,
+  reduce_window_sum: window.reduce_window_sum, reduce_window_max: window.reduce_window_max,
+  select_and_gather_add: window.select_and_gather_add, select_and_scatter_add: window.select_and_scatter_add
 } satisfies Record<string, PrimitiveDef<any>>
 
 export type PrimitiveName = keyof typeof P

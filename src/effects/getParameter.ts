@@ -1,0 +1,168 @@
+/**
+ * The parameter and state effects: `getParameter`, `getState`, `setState`, `runningInit`,
+ * `currentName`. Hot primitives: written with `Effect.withFiber`, no generator per call.
+ */
+import { Effect } from "effect"
+import { Tensor } from "../transforms/core/Tensor.js"
+import { sameShape } from "../transforms/core/aval.js"
+import type { DType } from "../kernels/dtype.js"
+import { CurrentModuleScope, Params, State, frameOf } from "./services.js"
+import { MissingInitializerError, MissingParameterError, MissingStateError, NonEmptyStateError, ParameterShapeError } from "./errors.js"
+import type { Frame } from "./Frame.js"
+
+/**
+ * Makes an initial value for a parameter or state: a tensor, or an Effect (random
+ * initializers need `hk.Rng`). `jnp.zeros` and `jnp.ones` are initializers.
+ *
+ * Haiku: `hk.initializers.Initializer`.
+ *
+ * @example
+ * const init: hk.Initializer = (shape, dtype) => jnp.full(shape, 0.5, dtype)
+ */
+export type Initializer<R = never> = (shape: ReadonlyArray<number>, dtype: DType) => Tensor | Effect.Effect<Tensor, never, R>
+
+/** Options of `getParameter` / `getState`. */
+export interface ValueOptions {
+  /** The dtype to create the value with (default float32). Not checked on reuse, as in Haiku. */
+  readonly dtype?: DType
+}
+
+const showShape = (s: ReadonlyArray<number>) => `[${s.join(",")}]`
+
+const runInit = <R>(init: Initializer<R>, shape: ReadonlyArray<number>, dtype: DType, fullName: string, then: (t: Tensor) => Tensor): Effect.Effect<Tensor, never, R> => {
+  const v = init(shape, dtype)
+  const check = (t: Tensor): Tensor => {
+    if (!(t instanceof Tensor)) throw new MissingInitializerError({ fullName, message: `The initializer of '${fullName}' returned ${t === null ? "null" : typeof t}, not a Tensor. Parameters cannot be null: return a Tensor of shape ${showShape(shape)}.` })
+    if (!sameShape(t.shape, shape)) throw ParameterShapeError.make(fullName, t.shape, shape, dtype)
+    return then(t)
+  }
+  return Effect.isEffect(v) ? Effect.map(v, check) : Effect.sync(() => check(v))
+}
+
+/** The bundle (module path) values created here go to: the current module, or `"~"` at the top level. */
+export const bundleOf = (scope: { readonly moduleName: string } | null): string => (scope === null ? "~" : scope.moduleName)
+
+/**
+ * Creates (in init) or reuses a parameter of the current module. In apply a missing parameter
+ * is a `MissingParameterError`; a shape mismatch is a `ParameterShapeError`. The same name in
+ * the same scope returns the identical tensor.
+ *
+ * Haiku: `hk.get_parameter`.
+ *
+ * @example
+ * const net = (x: Tensor) => Effect.map(hk.getParameter("w", [2, 2], jnp.ones), (w) => jnp.matmul(w, x))
+ */
+export const getParameter = <R = never>(
+  name: string,
+  shape: ReadonlyArray<number>,
+  init?: Initializer<R>,
+  options?: ValueOptions
+): Effect.Effect<Tensor, never, Params | R> =>
+  Effect.withFiber((fiber) => {
+    const frame = frameOf(fiber, Params, "hk.getParameter")
+    const bundle = bundleOf(fiber.getRef(CurrentModuleScope))
+    const existing = frame.params.get(bundle, name)
+    const dtype = options?.dtype ?? "float32"
+    if (existing !== undefined) {
+      if (!sameShape(existing.shape, shape)) throw ParameterShapeError.make(`${bundle}/${name}`, existing.shape, shape, dtype)
+      return Effect.succeed(existing)
+    }
+    if (frame.frozen) throw MissingParameterError.make(name, bundle)
+    if (init === undefined) {
+      throw new MissingInitializerError({
+        fullName: `${bundle}/${name}`,
+        message: `Initializer must be specified. Parameter '${bundle}/${name}' does not exist yet, so it has to be created, and no init was given: pass one, e.g. hk.getParameter("${name}", ${showShape(shape)}, jnp.zeros).`
+      })
+    }
+    return runInit(init, shape, dtype, `${bundle}/${name}`, (t) => {
+      frame.params.set(bundle, name, t)
+      return t
+    })
+  })
+
+const stateFrame = (frame: Frame, api: string) => {
+  if (frame.state === null) {
+    throw new NonEmptyStateError({
+      message:
+        `If your transformed function uses \`hk.getState\`/\`hk.setState\` then use \`hk.transformWithState\`: ${api} was called under ${frame.handler}, ` +
+        `which has nowhere to keep state (its init returns params only).`
+    })
+  }
+  return frame.state
+}
+
+/**
+ * Reads a state value of the current module, creating it with `init` if missing (in init and
+ * in apply, unlike parameters).
+ *
+ * Haiku: `hk.get_state`.
+ *
+ * @example
+ * const counter = Effect.flatMap(hk.getState("n", [], jnp.zeros), (n) => hk.setState("n", jnp.add(n, 1)))
+ */
+export const getState = <R = never>(
+  name: string,
+  shape?: ReadonlyArray<number>,
+  init?: Initializer<R>,
+  options?: ValueOptions
+): Effect.Effect<Tensor, never, State | R> =>
+  Effect.withFiber((fiber) => {
+    const frame = frameOf(fiber, State, "hk.getState")
+    const state = stateFrame(frame, "hk.getState")
+    const bundle = bundleOf(fiber.getRef(CurrentModuleScope))
+    const pair = state.get(bundle, name)
+    if (pair !== undefined) return Effect.succeed(pair.current)
+    if (init === undefined) {
+      throw new MissingStateError({ name, module: bundle, message: `No value for '${name}' in '${bundle}', perhaps set an init function? State is created by the first hk.getState(name, shape, init) or hk.setState(name, value).` })
+    }
+    if (shape === undefined) {
+      throw new MissingStateError({ name, module: bundle, message: `Must provide shape and dtype to initialize '${name}' in '${bundle}': hk.getState("${name}", shape, init).` })
+    }
+    return runInit(init, shape, options?.dtype ?? "float32", `${bundle}/${name}`, (t) => {
+      state.set(bundle, name, { initial: t, current: t })
+      return t
+    })
+  })
+
+/**
+ * Sets a state value of the current module: keeps its `initial` if it exists, else creates it
+ * with `initial = current = value`.
+ *
+ * Haiku: `hk.set_state`.
+ *
+ * @example
+ * hk.setState("n", jnp.array(3))
+ */
+export const setState = (name: string, value: Tensor): Effect.Effect<void, never, State> =>
+  Effect.withFiber((fiber) => {
+    const frame = frameOf(fiber, State, "hk.setState")
+    const state = stateFrame(frame, "hk.setState")
+    if (!(value instanceof Tensor)) throw new MissingStateError({ name, module: bundleOf(fiber.getRef(CurrentModuleScope)), message: `hk.setState("${name}", value): value must be a Tensor, got ${value === null ? "null" : typeof value}.` })
+    state.setCurrent(bundleOf(fiber.getRef(CurrentModuleScope)), name, value)
+    return Effect.void
+  })
+
+/**
+ * `true` inside `init`, `false` inside `apply`.
+ *
+ * Haiku: `hk.running_init`.
+ *
+ * @example
+ * const f = () => Effect.map(hk.runningInit(), (init) => (init ? "init" : "apply"))
+ */
+export const runningInit = (): Effect.Effect<boolean, never, Params> =>
+  Effect.withFiber((fiber) => Effect.succeed(!frameOf(fiber, Params, "hk.runningInit").frozen))
+
+/**
+ * The current module name (`"~"` at the top level).
+ *
+ * Haiku: `hk.experimental.current_name`.
+ *
+ * @example
+ * hk.currentName() // Effect<"~">
+ */
+export const currentName = (): Effect.Effect<string, never, Params> =>
+  Effect.withFiber((fiber) => {
+    frameOf(fiber, Params, "hk.currentName")
+    return Effect.succeed(bundleOf(fiber.getRef(CurrentModuleScope)))
+  })

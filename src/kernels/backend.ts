@@ -1,0 +1,262 @@
+/**
+ * The gpu.js backend: one explicitly chosen mode, a bounded kernel cache, and `launch`, the
+ * single place where a generated kernel source is compiled and run. Never relies on gpu.js's
+ * silent fallbacks: the kernel class that actually ran is checked and recorded.
+ */
+import gpujs from "gpu.js"
+import { BackendUnavailableError, KernelLimitError } from "./errors.js"
+import { KernelCache, type KernelCacheStats } from "./KernelCache.js"
+
+const { GPU } = gpujs
+
+/** A gpu.js mode. Node supports `webasm` and `cpu`; GL modes and WebGPU exist in browsers. */
+export type Mode = "webasm" | "cpu" | "webgl2" | "webgl" | "webgpu" | "headlessgl"
+
+/** Every mode name, in order of preference. */
+export const MODES: ReadonlyArray<Mode> = ["webasm", "cpu", "webgl2", "webgl", "headlessgl", "webgpu"]
+
+const KERNEL_CLASS: Record<Mode, string> = {
+  webasm: "WebAssemblyKernel",
+  cpu: "CPUKernel",
+  webgl2: "WebGL2Kernel",
+  webgl: "WebGLKernel",
+  headlessgl: "HeadlessGLKernel",
+  webgpu: "WebGPUKernel"
+}
+
+const GL_MODES: ReadonlyArray<Mode> = ["webgl2", "webgl", "headlessgl"]
+
+/** Elements above which float32 index math (`Math.floor(i / d)`) stops being exact. */
+export const INDEX_LIMIT = 16777216
+
+/** Kernel cache capacity (compiled kernels kept alive). */
+export const CACHE_CAPACITY = 256
+
+interface CompiledKernel {
+  (...args: Array<Float32Array | number>): unknown
+  readonly kernel?: { readonly constructor: { readonly name: string }; readonly fallbackReason?: unknown }
+  destroy?: (removeCanvasReferences?: boolean) => unknown
+}
+
+interface GpuInstance {
+  createKernel(source: string, settings: object): CompiledKernel
+  destroy(): Promise<void>
+  readonly Kernel?: { readonly features?: { readonly maxTextureSize?: number } }
+}
+
+interface BackendState {
+  mode: Mode
+  gpu: GpuInstance | null
+  lastKernelClass: string | null
+}
+
+let state: BackendState | null = null
+let launches = 0
+const cache = new KernelCache<CompiledKernel>(CACHE_CAPACITY)
+let availableCache: Mode[] | null = null
+
+const isMode = (s: string): s is Mode => (MODES as ReadonlyArray<string>).includes(s)
+
+const probe = (mode: Mode): boolean => {
+  try {
+    switch (mode) {
+      case "webasm":
+        return GPU.isWebAssemblySupported
+      case "cpu":
+        return true
+      case "webgl2":
+        return GPU.isWebGL2Supported
+      case "webgl":
+        return GPU.isWebGLSupported
+      case "headlessgl":
+        return GPU.isHeadlessGLSupported
+      case "webgpu":
+        return false
+    }
+  } catch {
+    return false
+  }
+}
+
+/** Modes whose kernels run on this platform through the synchronous API (Node: webasm, cpu). */
+export const availableModes = (): Mode[] => {
+  if (availableCache === null) availableCache = MODES.filter(probe)
+  return [...availableCache]
+}
+
+const unavailable = (mode: string, why: string, fix: string): BackendUnavailableError =>
+  new BackendUnavailableError({
+    mode,
+    available: availableModes(),
+    message: `setBackend(${JSON.stringify(mode)}): ${why}. Fix: ${fix} (available here: ${availableModes().join(", ")}).`
+  })
+
+const makeState = (mode: string): BackendState => {
+  if (!isMode(mode)) {
+    throw unavailable(mode, `unknown gpu.js mode; the modes are ${MODES.join(", ")}`, "pass one of the listed modes")
+  }
+  if (mode === "webgpu") {
+    throw unavailable(
+      mode,
+      "gpu.js webgpu kernels return Promises, and the kernel API of tanka is synchronous, so it cannot drive them yet",
+      "use webgl2 in browsers or webasm in Node until the async path lands"
+    )
+  }
+  if (!probe(mode)) {
+    const hint =
+      mode === "headlessgl"
+        ? "build the optional `gl` package (needs libxi-dev) and run under an X server such as `xvfb-run`"
+        : GL_MODES.includes(mode)
+          ? "run in a browser with that WebGL version, or choose webasm"
+          : "choose another mode"
+    throw unavailable(mode, "gpu.js reports this mode as unsupported on this platform", hint)
+  }
+  return { mode, gpu: null, lastKernelClass: null }
+}
+
+const defaultMode = (): string => {
+  const env = typeof process !== "undefined" ? process.env["TANKA_BACKEND"] : undefined
+  return env !== undefined && env !== "" ? env : "webasm"
+}
+
+const current = (): BackendState => {
+  if (state === null) {
+    try {
+      state = makeState(defaultMode())
+    } catch (e) {
+      if (e instanceof BackendUnavailableError && defaultMode() !== "webasm") {
+        throw new BackendUnavailableError({
+          mode: e.mode,
+          available: e.available,
+          message: `TANKA_BACKEND=${JSON.stringify(defaultMode())} is not usable: ${e.message} Unset TANKA_BACKEND or set it to one of ${availableModes().join(", ")}.`
+        })
+      }
+      throw e
+    }
+  }
+  return state
+}
+
+const releaseGpu = (s: BackendState | null): void => {
+  cache.clear()
+  if (s?.gpu) s.gpu.destroy().catch(() => undefined)
+}
+
+/**
+ * Selects the gpu.js mode explicitly; clears the kernel cache. An unavailable mode throws
+ * BackendUnavailableError, never a silent fallback.
+ * @example setBackend("cpu")
+ */
+export const setBackend = (mode: Mode): void => {
+  const next = makeState(mode)
+  releaseGpu(state)
+  state = next
+}
+
+/** The selected mode and the constructor name of the gpu.js kernel that ran last. */
+export const getBackend = (): { mode: Mode; lastKernelClass: string | null } => {
+  const s = current()
+  return { mode: s.mode, lastKernelClass: s.lastKernelClass }
+}
+
+/** Monotonic count of gpu.js kernel launches in this process. */
+export const kernelLaunches = (): number => launches
+
+/** Occupancy and hit/miss counters of the compiled-kernel cache. */
+export const kernelCacheStats = (): KernelCacheStats => cache.stats()
+
+/** Largest tensor (elements) the current mode indexes exactly. */
+export const elementLimit = (): number => {
+  const s = current()
+  if (!GL_MODES.includes(s.mode)) return INDEX_LIMIT
+  const tex = gpuOf(s).Kernel?.features?.maxTextureSize ?? 4096
+  return Math.min(INDEX_LIMIT, tex * tex)
+}
+
+/**
+ * Throws KernelLimitError when an operand or result of `op` has more elements than the
+ * backend can index exactly.
+ */
+export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: number; readonly type: string }>): void => {
+  const limit = elementLimit()
+  for (const a of arrays) {
+    if (a.size > limit) {
+      throw new KernelLimitError({
+        op,
+        shape: a.type,
+        limit,
+        message:
+          `${op}: ${a.type} has ${a.size} elements, above the limit of ${limit} for mode ${current().mode}. ` +
+          `Kernels index with float32 arithmetic, which is exact only below 2^24 (and GL textures cap storage), ` +
+          `so larger tensors would read wrong elements. Fix: split the tensor into chunks of at most ${limit} elements.`
+      })
+    }
+  }
+}
+
+const gpuOf = (s: BackendState): GpuInstance => {
+  if (s.gpu === null) s.gpu = new GPU({ mode: s.mode }) as unknown as GpuInstance
+  return s.gpu
+}
+
+/** Everything `launch` needs to find or build a kernel. */
+export interface KernelSpec {
+  /** Cache key: op family plus every baked-in shape and parameter. */
+  readonly key: string
+  /** Generates the kernel source (called on a cache miss only). */
+  readonly source: () => string
+  /** Number of output elements (> 0). */
+  readonly size: number
+  /** Number of array arguments, then scalar arguments, in the source's parameter order. */
+  readonly arrays: number
+  readonly scalars?: number
+}
+
+const EMPTY = new Float32Array(1)
+
+/**
+ * Compiles (or fetches from the cache) and runs one gpu.js kernel with a 1-D output of
+ * `spec.size` float32 values. Counts the launch and records the kernel class that ran.
+ */
+export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, scalars: ReadonlyArray<number> = []): Float32Array => {
+  const s = current()
+  const gpu = gpuOf(s)
+  const nScalars = spec.scalars ?? 0
+  if (arrays.length !== spec.arrays || scalars.length !== nScalars) {
+    throw new Error(`internal: kernel ${spec.key} expects ${spec.arrays} arrays and ${nScalars} scalars`)
+  }
+  const kernel = cache.getOrCreate(`${spec.size}|${spec.key}`, () => {
+    const argumentTypes: Record<string, string> = {}
+    for (let j = 0; j < spec.arrays; j++) argumentTypes[`a${j}`] = "Array"
+    for (let j = 0; j < nScalars; j++) argumentTypes[`s${j}`] = "Float"
+    return gpu.createKernel(spec.source(), {
+      output: [spec.size],
+      argumentTypes,
+      precision: "single",
+      tactic: "precision",
+      fixIntegerDivisionAccuracy: true,
+      dynamicArguments: false,
+      dynamicOutput: false
+    })
+  })
+  const args: Array<Float32Array | number> = arrays.map((a) => (a.length === 0 ? EMPTY : a))
+  for (const v of scalars) args.push(v)
+  const out = kernel(...args)
+  launches++
+  const ran = kernel.kernel?.constructor.name ?? "unknown"
+  s.lastKernelClass = ran
+  if (ran !== KERNEL_CLASS[s.mode]) {
+    throw new BackendUnavailableError({
+      mode: s.mode,
+      available: availableModes(),
+      message:
+        `kernel ${spec.key.split("|")[0]} ran as ${ran}, not ${KERNEL_CLASS[s.mode]}: gpu.js fell back ` +
+        `(${String(kernel.kernel?.fallbackReason ?? "no reason given")}). A silent fallback would hide which ` +
+        `backend computed the numbers. Fix: setBackend to a mode that supports this kernel, or report the kernel source.`
+    })
+  }
+  if (!(out instanceof Float32Array) || out.length !== spec.size) {
+    throw new Error(`internal: kernel ${spec.key} returned ${Object.prototype.toString.call(out)} instead of Float32Array(${spec.size})`)
+  }
+  return out
+}

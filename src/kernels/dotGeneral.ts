@@ -1,0 +1,127 @@
+/**
+ * `lax.dot_general`: one thread per output element; the contraction loops read both operands
+ * through literal strides, so transposed operands are never copied.
+ */
+import { launch } from "./backend.js"
+import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
+import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
+import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
+import { type HostArray, result } from "./HostArray.js"
+import { loopNest } from "./reduce.js"
+import { checkArray, checkSizes, types } from "./shape.js"
+import { checkIntInputs, maxAbs, toStorage, values } from "./transfer.js"
+
+/** Dimension numbers of `lax.dot_general`. */
+export interface DotDims {
+  readonly lhsContracting: ReadonlyArray<number>
+  readonly rhsContracting: ReadonlyArray<number>
+  readonly lhsBatch: ReadonlyArray<number>
+  readonly rhsBatch: ReadonlyArray<number>
+}
+
+const freeDims = (rank: number, used: ReadonlyArray<number>): number[] =>
+  Array.from({ length: rank }, (_, d) => d).filter((d) => !used.includes(d))
+
+/** Output shape of dot_general: `[batch..., lhsFree..., rhsFree...]`. */
+export const dotShape = (a: HostArray, b: HostArray, dims: DotDims): number[] => [
+  ...dims.lhsBatch.map((d) => a.shape[d]!),
+  ...freeDims(a.shape.length, [...dims.lhsBatch, ...dims.lhsContracting]).map((d) => a.shape[d]!),
+  ...freeDims(b.shape.length, [...dims.rhsBatch, ...dims.rhsContracting]).map((d) => b.shape[d]!)
+]
+
+/** Validates a dot_general call and returns the output shape. */
+export const validateDotGeneral = (a: HostArray, b: HostArray, dims: DotDims): number[] => {
+  checkArray("dotGeneral", a, "lhs")
+  checkArray("dotGeneral", b, "rhs")
+  const t = types(a, b)
+  const fail = (what: string, fix: string): never => {
+    throw shapeError("dotGeneral", t, what, fix)
+  }
+  if (a.dtype !== b.dtype) fail(`operand dtypes differ (${a.dtype} vs ${b.dtype})`, "promote both operands to one dtype first")
+  const lists: Array<[string, ReadonlyArray<number> | undefined, number]> = [
+    ["lhsContracting", dims?.lhsContracting, a.shape.length],
+    ["rhsContracting", dims?.rhsContracting, b.shape.length],
+    ["lhsBatch", dims?.lhsBatch, a.shape.length],
+    ["rhsBatch", dims?.rhsBatch, b.shape.length]
+  ]
+  for (const [name, list, rank] of lists) {
+    if (!Array.isArray(list)) fail(`dimension numbers lack ${name}`, "pass { lhsContracting, rhsContracting, lhsBatch, rhsBatch } as arrays")
+    for (const d of list!) if (!Number.isInteger(d) || d < 0 || d >= rank) fail(`${name} [${list!.join(",")}] has axis ${d}, out of range for rank ${rank}`, `use axes in [0, ${rank})`)
+  }
+  const lhsUsed = [...dims.lhsBatch, ...dims.lhsContracting]
+  const rhsUsed = [...dims.rhsBatch, ...dims.rhsContracting]
+  if (new Set(lhsUsed).size !== lhsUsed.length) fail(`lhs axes [${lhsUsed.join(",")}] repeat across batch and contracting dims`, "use each lhs axis at most once")
+  if (new Set(rhsUsed).size !== rhsUsed.length) fail(`rhs axes [${rhsUsed.join(",")}] repeat across batch and contracting dims`, "use each rhs axis at most once")
+  if (dims.lhsContracting.length !== dims.rhsContracting.length) fail(`${dims.lhsContracting.length} lhs vs ${dims.rhsContracting.length} rhs contracting dims`, "contract the same number of dims on each side")
+  if (dims.lhsBatch.length !== dims.rhsBatch.length) fail(`${dims.lhsBatch.length} lhs vs ${dims.rhsBatch.length} rhs batch dims`, "use the same number of batch dims on each side")
+  dims.lhsContracting.forEach((d, k) => {
+    const e = dims.rhsContracting[k]!
+    if (a.shape[d] !== b.shape[e]) fail(`contracting dims differ: lhs axis ${d} has ${a.shape[d]}, rhs axis ${e} has ${b.shape[e]}`, "contract dims of equal size")
+  })
+  dims.lhsBatch.forEach((d, k) => {
+    const e = dims.rhsBatch[k]!
+    if (a.shape[d] !== b.shape[e]) fail(`batch dims differ: lhs axis ${d} has ${a.shape[d]}, rhs axis ${e} has ${b.shape[e]}`, "batch over dims of equal size")
+  })
+  const out = dotShape(a, b, dims)
+  checkSizes("dotGeneral", a, b, { dtype: a.dtype, shape: out })
+  return out
+}
+
+interface DotLayout {
+  readonly out: { shape: number[]; lhs: number[]; rhs: number[] }
+  readonly loops: { shape: number[]; lhs: number[]; rhs: number[] }
+}
+
+const dotLayout = (aShape: ReadonlyArray<number>, bShape: ReadonlyArray<number>, dims: DotDims): DotLayout => {
+  const as = stridesOf(aShape)
+  const bs = stridesOf(bShape)
+  const aFree = freeDims(aShape.length, [...dims.lhsBatch, ...dims.lhsContracting])
+  const bFree = freeDims(bShape.length, [...dims.rhsBatch, ...dims.rhsContracting])
+  const outShape = [...dims.lhsBatch.map((d) => aShape[d]!), ...aFree.map((d) => aShape[d]!), ...bFree.map((d) => bShape[d]!)]
+  const lhsView = [...dims.lhsBatch.map((d) => as[d]!), ...aFree.map((d) => as[d]!), ...bFree.map(() => 0)]
+  const rhsView = [...dims.rhsBatch.map((d) => bs[d]!), ...aFree.map(() => 0), ...bFree.map((d) => bs[d]!)]
+  const out = coalesce(outShape, [lhsView, rhsView])
+  const loops = coalesce(
+    dims.lhsContracting.map((d) => aShape[d]!),
+    [dims.lhsContracting.map((d) => as[d]!), dims.rhsContracting.map((d) => bs[d]!)]
+  )
+  return {
+    out: { shape: out.shape, lhs: out.views[0]!, rhs: out.views[1]! },
+    loops: { shape: loops.shape, lhs: loops.views[0]!, rhs: loops.views[1]! }
+  }
+}
+
+const dotSource = (layout: DotLayout, abs: boolean): string => {
+  const un = unravel(layout.out.shape, "i", "c")
+  const lines = [...un.lines, `const la = ${linear(un.coords, layout.out.lhs)};`, `const lb = ${linear(un.coords, layout.out.rhs)};`, `let acc = 0.0;`]
+  const vars = layout.loops.shape.map((_, d) => `k${d}`)
+  const ia = ["la", ...vars.map((v, d) => `${v} * ${layout.loops.lhs[d]}`)].join(" + ")
+  const ib = ["lb", ...vars.map((v, d) => `${v} * ${layout.loops.rhs[d]}`)].join(" + ")
+  const term = `a0[${ia}] * a1[${ib}]`
+  let body = [`acc = acc + ${abs ? `Math.abs(${term})` : term};`]
+  for (let d = vars.length - 1; d >= 0; d--) {
+    body = [`for (let ${vars[d]} = 0; ${vars[d]} < ${layout.loops.shape[d]}; ${vars[d]}++) {`, ...body.map((l) => `  ${l}`), `}`]
+  }
+  return kernelSource(2, 0, [...lines, ...body, `return acc;`])
+}
+
+const runDot = (a: HostArray, b: HostArray, dims: DotDims, abs: boolean, n: number): Float32Array => {
+  const key = `dot:${abs}|${a.shape.join(",")}|${b.shape.join(",")}|${[dims.lhsContracting, dims.rhsContracting, dims.lhsBatch, dims.rhsBatch].map((l) => l.join(",")).join(";")}`
+  return launch({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), abs) }, [values(a), values(b)])
+}
+
+/** gpu.js implementation of `dotGeneral` (inputs validated). */
+export const gpujsDotGeneral = (a: HostArray, b: HostArray, dims: DotDims): HostArray => {
+  const outShape = dotShape(a, b, dims)
+  const dtype: DType = a.dtype
+  const n = sizeOf(outShape)
+  if (n === 0) return result(dtype, outShape, allocStorage(dtype, 0))
+  if (dtype === "int32" || dtype === "uint32") {
+    checkIntInputs("dotGeneral", a, b)
+    const k = sizeOf(dims.lhsContracting.map((d) => a.shape[d]!))
+    if (maxAbs(a.data) * maxAbs(b.data) * k >= EXACT_INT_LIMIT) {
+      for (const v of runDot(a, b, dims, true, n)) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("dotGeneral", dtype, v, "a partial sum of |a·b|")
+    }
+  }
+  return result(dtype, outShape, toStorage("dotGeneral", dtype, runDot(a, b, dims, false, n)))
+}

@@ -1,0 +1,101 @@
+/**
+ * Typed errors of checkpoint encoding, decoding and file I/O. Each message says what
+ * happened, why, and the fix; the facts are also fields.
+ */
+import { Data } from "effect"
+
+/**
+ * The file is not a valid safetensors file: bad header length, header not UTF-8 JSON, a header
+ * that violates the schema (unknown dtype, negative or fractional shape, offsets that overlap,
+ * leave gaps, or disagree with shape × dtype size), or bytes after the last tensor.
+ */
+export class CheckpointCorruptError extends Data.TaggedError("CheckpointCorruptError")<{
+  /** The file, when the bytes came from one. */
+  readonly path: string | undefined
+  /** What is wrong, without the advice. */
+  readonly reason: string
+  readonly message: string
+}> {}
+
+/** The file ends early: in the 8-byte length prefix, in the header, or in the tensor data. */
+export class CheckpointTruncatedError extends Data.TaggedError("CheckpointTruncatedError")<{
+  readonly path: string | undefined
+  /** Bytes the header says the file has (or at least has). */
+  readonly expectedBytes: number
+  /** Bytes actually present. */
+  readonly actualBytes: number
+  readonly message: string
+}> {}
+
+/** One tensor whose shape or dtype differs between the file and the expected tree. */
+export interface MisShapedKey {
+  readonly key: string
+  /** The expected type, e.g. `f32[784,300]`. */
+  readonly expected: string
+  /** The type found in the file. */
+  readonly actual: string
+}
+
+/**
+ * The checkpoint does not fit the expected tree (`like`): keys missing from the file, extra
+ * keys in the file, or tensors of another shape or dtype.
+ */
+export class CheckpointMismatchError extends Data.TaggedError("CheckpointMismatchError")<{
+  readonly path: string | undefined
+  /** Keys (`module/param`) the expected tree has and the file lacks. */
+  readonly missing: ReadonlyArray<string>
+  /** Keys the file has and the expected tree lacks. */
+  readonly extra: ReadonlyArray<string>
+  /** Keys present in both with different shapes or dtypes. */
+  readonly misShaped: ReadonlyArray<MisShapedKey>
+  readonly message: string
+}> {}
+
+/** The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete tensors. */
+export class CheckpointTreeError extends Data.TaggedError("CheckpointTreeError")<{
+  /** The offending key (`module/param`, or the module path), when there is one. */
+  readonly key: string | undefined
+  readonly message: string
+}> {}
+
+/** Reading, writing, syncing or renaming the file failed (missing file, permissions, disk full, …). */
+export class CheckpointIOError extends Data.TaggedError("CheckpointIOError")<{
+  readonly path: string
+  /** The step that failed: `read`, `open`, `write`, `fsync`, `rename`. */
+  readonly operation: string
+  readonly cause: unknown
+  readonly message: string
+}> {}
+
+/** Every error a checkpoint API can fail with. */
+export type CheckpointError =
+  | CheckpointCorruptError
+  | CheckpointTruncatedError
+  | CheckpointMismatchError
+  | CheckpointTreeError
+  | CheckpointIOError
+
+const TAGS = new Set(["CheckpointCorruptError", "CheckpointTruncatedError", "CheckpointMismatchError", "CheckpointTreeError", "CheckpointIOError"])
+
+/** Is `e` one of the checkpoint errors? */
+export const isCheckpointError = (e: unknown): e is CheckpointError =>
+  typeof e === "object" && e !== null && TAGS.has((e as { _tag?: unknown })._tag as string)
+
+const where = (path: string | undefined): string => (path === undefined ? "the safetensors data" : `checkpoint ${JSON.stringify(path)}`)
+
+/** A `CheckpointCorruptError` with the standard advice. */
+export const corrupt = (path: string | undefined, reason: string): CheckpointCorruptError =>
+  new CheckpointCorruptError({
+    path,
+    reason,
+    message: `${where(path)} is corrupt: ${reason}. It is not a valid safetensors file; restore it from a backup or save the checkpoint again.`
+  })
+
+/** A `CheckpointTruncatedError` with the standard advice. */
+export const truncated = (path: string | undefined, part: string, expectedBytes: number, actualBytes: number): CheckpointTruncatedError =>
+  new CheckpointTruncatedError({
+    path,
+    expectedBytes,
+    actualBytes,
+    message: `${where(path)} is truncated in the ${part}: it needs ${expectedBytes} bytes but has ${actualBytes}. The file was cut short (an interrupted copy or download); copy it again or save the checkpoint again.`
+  })

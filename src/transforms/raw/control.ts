@@ -1,0 +1,213 @@
+/**
+ * `jax.lax` control flow: scan, map, cond, switch, whileLoop, foriLoop, and `jax.checkpoint`.
+ * Each traces its functions to closed jaxprs held by one primitive, so transforms see one op.
+ */
+import { ShapedArray } from "../core/aval.js"
+import { ClosedJaxpr, traceToJaxpr } from "../core/jaxpr.js"
+import { closureConvert } from "../core/partialEval.js"
+import { ClosedJaxpr as CJ } from "../core/jaxpr.js"
+import { Tensor } from "../core/Tensor.js"
+import { bind } from "../core/trace.js"
+import { P } from "../core/primitives/index.js"
+import * as tree from "../core/tree.js"
+import * as lax from "../core/lax.js"
+import { TransformArgumentError } from "../core/errors.js"
+import { callBody } from "./effectful.js"
+import { flattenTensors } from "./args.js"
+
+const argErr = (transform: string, message: string) => new TransformArgumentError({ transform, message: `${transform}: ${message}` })
+
+/** Trace a pytree function to a closure-converted jaxpr: its constants become leading operands. */
+const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: ShapedArray[], name: string) => {
+  let outDef: tree.TreeDef | null = null
+  let outValue: unknown
+  const { closed } = traceToJaxpr(
+    (...xs: Tensor[]) => {
+      outValue = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, { effectful: false })
+      const [leaves, def] = flattenTensors(outValue, name)
+      outDef = def
+      return leaves
+    },
+    avals,
+    name
+  )
+  const converted = new CJ(closureConvert(closed), [])
+  return { jaxpr: converted, consts: closed.consts as Tensor[], outDef: outDef!, outValue }
+}
+
+/**
+ * Loop `f(carry, x) -> [carry, y]` over the leading axis of `xs`, returning `[carry, ys]`.
+ *
+ * JAX: `jax.lax.scan`.
+ */
+export const scan = <C, X, Y>(
+  f: (carry: C, x: X) => readonly [C, Y],
+  init: C,
+  xs: X,
+  options: { length?: number; reverse?: boolean } = {}
+): [C, Y] => {
+  const name = "jax.lax.scan"
+  const [carryLeaves, carryDef] = flattenTensors(init, name)
+  const [xLeaves, xDef] = xs === undefined || xs === null ? [[], tree.structure(null)] as [Tensor[], tree.TreeDef] : flattenTensors(xs, name)
+  const lengths = new Set(xLeaves.map((x) => x.shape[0]))
+  if (options.length !== undefined) lengths.add(options.length)
+  if (lengths.size === 0) throw argErr(name, "give xs with a leading axis, or { length } when xs is null.")
+  if (lengths.size > 1 || [...lengths][0] === undefined) {
+    throw argErr(name, `the xs leaves have different leading sizes (${xLeaves.map((x) => x.aval.toString()).join(", ")}${options.length !== undefined ? `, length ${options.length}` : ""}); they must all match.`)
+  }
+  const length = [...lengths][0]!
+  const xAvals = xLeaves.map((x) => new ShapedArray(x.shape.slice(1), x.dtype))
+  const nCarry = carryLeaves.length
+  const inDef = tree.structure([init, xs])
+  const body = (c: C, x: X) => {
+    const out = f(c, x)
+    if (!Array.isArray(out) || out.length !== 2) throw argErr(name, "the body must return [newCarry, y].")
+    const [, newDef] = tree.flatten(out[0])
+    if (!tree.treeEqual(newDef, carryDef)) {
+      throw argErr(name, `the body changed its carry's structure: ${tree.showTreeDef(carryDef)} in, ${tree.showTreeDef(newDef)} out. Return a carry with the same structure.`)
+    }
+    return out
+  }
+  const traced = traceFn(body, inDef, [...carryLeaves.map((c) => c.aval), ...xAvals], name)
+  void xDef
+  traced.jaxpr.outAvals.slice(0, nCarry).forEach((a, i) => {
+    if (!a.equals(carryLeaves[i]!.aval)) {
+      throw argErr(name, `the body changed its carry's type: carry leaf ${i} goes in as ${carryLeaves[i]!.aval} and comes out as ${a}. The carry must keep its shape and dtype; cast or reshape inside the body.`)
+    }
+  })
+  const outs = bind(P.scan, [...traced.consts, ...carryLeaves, ...xLeaves], {
+    jaxpr: traced.jaxpr,
+    numConsts: traced.consts.length,
+    numCarry: nCarry,
+    length,
+    reverse: options.reverse ?? false
+  })
+  const [, yDef] = tree.flatten((traced.outValue as [unknown, unknown])[1])
+  const [outCarryDef] = [carryDef]
+  return [tree.unflatten<C>(outCarryDef, outs.slice(0, nCarry)), tree.unflatten<Y>(yDef, outs.slice(nCarry))]
+}
+
+/** Apply `f` to each slice of `xs` along the leading axis. JAX: `jax.lax.map`. */
+export const map = <X, Y>(f: (x: X) => Y, xs: X): Y => scan((c: null, x: X) => [c, f(x)] as const, null, xs)[1]
+
+/**
+ * Run `branches[index](...operands)` (index clamped into range). JAX: `jax.lax.switch`.
+ */
+export const switchCase = <A extends unknown[], R>(index: Tensor | number, branches: ReadonlyArray<(...args: A) => R>, ...operands: A): R =>
+  switchImpl(index, branches, operands, false)
+
+const switchImpl = <A extends unknown[], R>(index: Tensor | number, branches: ReadonlyArray<(...args: A) => R>, operands: A, condNames: boolean): R => {
+  const name = "jax.lax.switch"
+  if (branches.length === 0) throw argErr(name, "needs at least one branch.")
+  const idx = typeof index === "number" ? lax.scalar(index, "int32") : index
+  if (!(idx instanceof Tensor) || idx.ndim !== 0 || (idx.dtype !== "int32" && idx.dtype !== "bool")) {
+    throw argErr(name, `the index must be an int32 scalar, got ${idx instanceof Tensor ? idx.aval.toString() : typeof idx}.`)
+  }
+  const [ops, def] = flattenTensors(operands, name)
+  const traced = branches.map((b) => traceFn(b as any, def, ops.map((o) => o.aval), name))
+  const outs0 = traced[0]!.jaxpr.outAvals
+  traced.forEach((t, k) => {
+    const o = t.jaxpr.outAvals
+    if (!tree.treeEqual(t.outDef, traced[0]!.outDef) || o.length !== outs0.length || o.some((a, i) => !a.equals(outs0[i]!))) {
+      throw argErr(
+        name === "jax.lax.switch" && branches.length === 2 && condNames ? "jax.lax.cond" : name,
+        condNames
+          ? `trueFn and falseFn must return the same types, but trueFn returns (${o.join(", ")}) and falseFn returns (${outs0.join(", ")}). Make both return arrays of the same shapes and dtypes (cast or broadcast inside the branch).`
+          : `branches must return the same types, but branch 0 returns (${outs0.join(", ")}) and branch ${k} returns (${o.join(", ")}). Make every branch return arrays of the same shapes and dtypes (cast or broadcast inside the branch).`
+      )
+    }
+  })
+  const allConsts = traced.flatMap((t) => t.consts)
+  // every branch takes [all consts, operands] and uses its own slice of the consts
+  let offset = 0
+  const uniform = traced.map((t) => {
+    const start = offset
+    offset += t.consts.length
+    return traceToJaxpr(
+      (...a: Tensor[]) => {
+        const mine = a.slice(start, start + t.consts.length)
+        return evalClosedJ(t.jaxpr, [...mine, ...a.slice(allConsts.length)])
+      },
+      [...allConsts.map((c) => c.aval), ...ops.map((o) => o.aval)],
+      name
+    ).closed
+  })
+  const i32 = idx.dtype === "bool" ? lax.convertElementType(idx, "int32") : idx
+  const outs = bind(P.cond, [i32, ...allConsts, ...ops], { branches: uniform })
+  return tree.unflatten<R>(traced[0]!.outDef, outs)
+}
+import { evalClosed as evalClosedJ } from "../core/jaxpr.js"
+
+/**
+ * `trueFn(...operands)` if `pred`, else `falseFn(...operands)`; both must return the same types.
+ *
+ * JAX: `jax.lax.cond`.
+ */
+export const cond = <A extends unknown[], R>(pred: Tensor | boolean, trueFn: (...args: A) => R, falseFn: (...args: A) => R, ...operands: A): R => {
+  const p = typeof pred === "boolean" ? lax.scalar(pred ? 1 : 0, "bool") : pred
+  if (!(p instanceof Tensor) || p.ndim !== 0 || p.dtype !== "bool") {
+    throw argErr("jax.lax.cond", `the predicate must be a bool scalar, got ${p instanceof Tensor ? p.aval.toString() : typeof p}. Compare first, e.g. jnp.greater(x, 0), and reduce to a scalar.`)
+  }
+  return switchImpl(lax.convertElementType(p, "int32"), [falseFn, trueFn], operands, true)
+}
+
+/**
+ * Repeat `bodyFn` while `condFn` holds. Forward-mode differentiable; not reverse-mode (use
+ * scan or foriLoop with static bounds). JAX: `jax.lax.while_loop`.
+ */
+export const whileLoop = <T>(condFn: (val: T) => Tensor | boolean, bodyFn: (val: T) => T, init: T): T => {
+  const name = "jax.lax.whileLoop"
+  const [leaves, def] = flattenTensors(init, name)
+  const avals = leaves.map((l) => l.aval)
+  const c = traceFn((v: T) => {
+    const r = condFn(v)
+    return typeof r === "boolean" ? lax.scalar(r ? 1 : 0, "bool") : r
+  }, tree.structure([init]), avals, name)
+  const b = traceFn((v: T) => {
+    const out = bodyFn(v)
+    const [, d] = tree.flatten(out)
+    if (!tree.treeEqual(d, def)) throw argErr(name, `bodyFn changed the loop value's structure: ${tree.showTreeDef(def)} in, ${tree.showTreeDef(d)} out.`)
+    return out
+  }, tree.structure([init]), avals, name)
+  const outs = bind(P.while, [...c.consts, ...b.consts, ...leaves], { condJaxpr: c.jaxpr, bodyJaxpr: b.jaxpr, condNConsts: c.consts.length, bodyNConsts: b.consts.length })
+  return tree.unflatten<T>(def, outs)
+}
+
+/**
+ * `for i in [lower, upper): val = bodyFn(i, val)`. With number bounds it lowers to `scan`
+ * (reverse-mode differentiable, as in JAX); with traced bounds to `whileLoop`.
+ *
+ * JAX: `jax.lax.fori_loop`.
+ */
+export const foriLoop = <T>(lower: number | Tensor, upper: number | Tensor, bodyFn: (i: Tensor, val: T) => T, init: T): T => {
+  if (typeof lower === "number" && typeof upper === "number") {
+    if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw argErr("jax.lax.foriLoop", `bounds must be integers, got (${lower}, ${upper}).`)
+    const n = Math.max(0, upper - lower)
+    const [out] = scan((val: T, i: Tensor) => [bodyFn(i, val), null] as const, init, lax.add(lax.iota("int32", [n], 0), lax.scalar(lower, "int32")))
+    return out
+  }
+  const lo = typeof lower === "number" ? lax.scalar(lower, "int32") : lower
+  const hi = typeof upper === "number" ? lax.scalar(upper, "int32") : upper
+  const [, out] = whileLoop(
+    ([i]: [Tensor, T]) => lax.lt(i, hi),
+    ([i, v]: [Tensor, T]) => [lax.add(i, lax.scalar(1, "int32")), bodyFn(i, v)] as [Tensor, T],
+    [lo, init] as [Tensor, T]
+  )
+  return out
+}
+
+/**
+ * Rematerialise `f` in reverse mode: its intermediate values are recomputed during the
+ * backward pass instead of stored. JAX: `jax.checkpoint` / `jax.remat`.
+ */
+export const checkpoint =
+  <F extends (...args: any[]) => any>(f: F) =>
+  (...args: Parameters<F>): ReturnType<F> => {
+    const name = "jax.checkpoint"
+    const [leaves, def] = flattenTensors(args, name)
+    const traced = traceFn(f, def, leaves.map((l) => l.aval), name)
+    const outs = bind(P.remat, [...traced.consts, ...leaves], { jaxpr: traced.jaxpr })
+    return tree.unflatten(traced.outDef, outs)
+  }
+
+export type { ClosedJaxpr }
