@@ -9,6 +9,7 @@
  */
 export * as jnp from "./jnp.js"
 export * as jax from "./jax.js"
+export * as hk from "./hk.js"
 export { Tensor } from "./transforms/core/Tensor.js"
 export type { NestedArray } from "./transforms/core/Tensor.js"
 export { ShapedArray, type ShapeDtypeStruct } from "./transforms/core/aval.js"
@@ -23,3 +24,37 @@ export {
   TransformArgumentError,
   ArrayDataError
 } from "./transforms/core/errors.js"
+export {
+  HaikuContextError,
+  MissingParameterError,
+  ParameterShapeError,
+  MissingInitializerError,
+  MissingRngError,
+  NonEmptyStateError,
+  MissingStateError,
+  LiftKeyCollisionError,
+  NestedTransformError,
+  ModuleNameError,
+  InvalidKeyError,
+  InvalidParamsError,
+  WrappedTransformError
+} from "./effects/errors.js"
+export * as optax from "./nn/optim/index.js"
+export * as data from "./nn/data/index.js"
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadCheckpointWithState,
+  encodeSafetensors,
+  decodeSafetensors,
+  CheckpointCorruptError,
+  CheckpointTruncatedError,
+  CheckpointMismatchError,
+  CheckpointTreeError,
+  CheckpointIOError,
+  type Checkpoint,
+  type CheckpointError
+} from "./nn/checkpoint/index.js"
+export { OptimizerError } from "./nn/optim/index.js"
+export { MnistLoadError } from "./nn/data/index.js"
+export { BackendUnavailableError, KernelLimitError, IndexOutOfRangeError, IntegerRangeError, KernelShapeError } from "./kernels/errors.js"

@@ -130,9 +130,12 @@ export const frameContext = (frame: Frame, scope: ModuleScope | null = null): Co
     ])
   )
 
-/** Run `f(...args)` (a value or an Effect) with `ctx` provided. */
+/** Run `f(...args)` (a value or an Effect) with `ctx` provided, also while `f` itself runs (a raw transform called synchronously by `f` sees the frame). */
 export const runIn = <A, E, R>(ctx: Context.Context<never>, f: (...args: any[]) => A | Effect.Effect<A, E, R>, args: ReadonlyArray<unknown>): Effect.Effect<A, E, Exclude<R, HaikuServices>> =>
-  Effect.suspend(() => {
-    const out = f(...args)
-    return (Effect.isEffect(out) ? Effect.provideContext(out as Effect.Effect<A, E, never>, ctx) : Effect.succeed(out)) as Effect.Effect<A, E, never>
-  })
+  Effect.provideContext(
+    Effect.suspend(() => {
+      const out = f(...args)
+      return (Effect.isEffect(out) ? out : Effect.succeed(out)) as Effect.Effect<A, E, never>
+    }),
+    ctx
+  )

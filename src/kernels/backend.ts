@@ -32,6 +32,9 @@ export const INDEX_LIMIT = 16777216
 /** Kernel cache capacity (compiled kernels kept alive). */
 export const CACHE_CAPACITY = 256
 
+/** Bytes of argument/result buffers the cached kernels may pin before the oldest are evicted. */
+export const CACHE_BYTES = 256 * 1024 * 1024
+
 interface CompiledKernel {
   (...args: Array<Float32Array | number>): unknown
   readonly kernel?: { readonly constructor: { readonly name: string }; readonly fallbackReason?: unknown }
@@ -52,7 +55,7 @@ interface BackendState {
 
 let state: BackendState | null = null
 let launches = 0
-const cache = new KernelCache<CompiledKernel>(CACHE_CAPACITY)
+const cache = new KernelCache<CompiledKernel>(CACHE_CAPACITY, CACHE_BYTES)
 let availableCache: Mode[] | null = null
 
 const isMode = (s: string): s is Mode => (MODES as ReadonlyArray<string>).includes(s)
@@ -84,20 +87,16 @@ export const availableModes = (): Mode[] => {
   return [...availableCache]
 }
 
-const unavailable = (mode: string, why: string, fix: string): BackendUnavailableError =>
-  new BackendUnavailableError({
-    mode,
-    available: availableModes(),
-    message: `setBackend(${JSON.stringify(mode)}): ${why}. Fix: ${fix} (available here: ${availableModes().join(", ")}).`
-  })
-
-const makeState = (mode: string): BackendState => {
-  if (!isMode(mode)) {
-    throw unavailable(mode, `unknown gpu.js mode; the modes are ${MODES.join(", ")}`, "pass one of the listed modes")
-  }
+const makeState = (mode: string, via: string): BackendState => {
+  const unavailable = (why: string, fix: string): BackendUnavailableError =>
+    new BackendUnavailableError({
+      mode,
+      available: availableModes(),
+      message: `${via}: ${why}. Fix: ${fix} (available here: ${availableModes().join(", ")}).`
+    })
+  if (!isMode(mode)) throw unavailable(`unknown gpu.js mode; the modes are ${MODES.join(", ")}`, "use one of the listed modes")
   if (mode === "webgpu") {
     throw unavailable(
-      mode,
       "gpu.js webgpu kernels return Promises, and the kernel API of tanka is synchronous, so it cannot drive them yet",
       "use webgl2 in browsers or webasm in Node until the async path lands"
     )
@@ -109,30 +108,15 @@ const makeState = (mode: string): BackendState => {
         : GL_MODES.includes(mode)
           ? "run in a browser with that WebGL version, or choose webasm"
           : "choose another mode"
-    throw unavailable(mode, "gpu.js reports this mode as unsupported on this platform", hint)
+    throw unavailable("gpu.js reports this mode as unsupported on this platform", hint)
   }
   return { mode, gpu: null, lastKernelClass: null }
 }
 
-const defaultMode = (): string => {
-  const env = typeof process !== "undefined" ? process.env["TANKA_BACKEND"] : undefined
-  return env !== undefined && env !== "" ? env : "webasm"
-}
-
 const current = (): BackendState => {
   if (state === null) {
-    try {
-      state = makeState(defaultMode())
-    } catch (e) {
-      if (e instanceof BackendUnavailableError && defaultMode() !== "webasm") {
-        throw new BackendUnavailableError({
-          mode: e.mode,
-          available: e.available,
-          message: `TANKA_BACKEND=${JSON.stringify(defaultMode())} is not usable: ${e.message} Unset TANKA_BACKEND or set it to one of ${availableModes().join(", ")}.`
-        })
-      }
-      throw e
-    }
+    const env = typeof process !== "undefined" ? process.env["TANKA_BACKEND"] : undefined
+    state = env !== undefined && env !== "" ? makeState(env, `TANKA_BACKEND=${JSON.stringify(env)}`) : makeState("webasm", "default backend")
   }
   return state
 }
@@ -148,7 +132,7 @@ const releaseGpu = (s: BackendState | null): void => {
  * @example setBackend("cpu")
  */
 export const setBackend = (mode: Mode): void => {
-  const next = makeState(mode)
+  const next = makeState(mode, `setBackend(${JSON.stringify(mode)})`)
   releaseGpu(state)
   state = next
 }
@@ -225,6 +209,7 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
   if (arrays.length !== spec.arrays || scalars.length !== nScalars) {
     throw new Error(`internal: kernel ${spec.key} expects ${spec.arrays} arrays and ${nScalars} scalars`)
   }
+  const bytes = 4 * (spec.size + arrays.reduce((sum, a) => sum + a.length, 0))
   const kernel = cache.getOrCreate(`${spec.size}|${spec.key}`, () => {
     const argumentTypes: Record<string, string> = {}
     for (let j = 0; j < spec.arrays; j++) argumentTypes[`a${j}`] = "Array"
@@ -238,7 +223,7 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
       dynamicArguments: false,
       dynamicOutput: false
     })
-  })
+  }, bytes)
   const args: Array<Float32Array | number> = arrays.map((a) => (a.length === 0 ? EMPTY : a))
   for (const v of scalars) args.push(v)
   const out = kernel(...args)

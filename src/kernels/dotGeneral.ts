@@ -91,23 +91,24 @@ const dotLayout = (aShape: ReadonlyArray<number>, bShape: ReadonlyArray<number>,
   }
 }
 
-const dotSource = (layout: DotLayout, abs: boolean): string => {
+const dotSource = (layout: DotLayout, bound: boolean): string => {
   const un = unravel(layout.out.shape, "i", "c")
   const lines = [...un.lines, `const la = ${linear(un.coords, layout.out.lhs)};`, `const lb = ${linear(un.coords, layout.out.rhs)};`, `let acc = 0.0;`]
   const vars = layout.loops.shape.map((_, d) => `k${d}`)
   const ia = ["la", ...vars.map((v, d) => `${v} * ${layout.loops.lhs[d]}`)].join(" + ")
   const ib = ["lb", ...vars.map((v, d) => `${v} * ${layout.loops.rhs[d]}`)].join(" + ")
   const term = `a0[${ia}] * a1[${ib}]`
-  let body = [`acc = acc + ${abs ? `Math.abs(${term})` : term};`]
+  // bound mode: every partial sum lies within [-Σ|negative terms|, Σ positive terms]
+  let body = bound ? [`const p = ${term};`, `if (p > 0.0) { acc = acc + p; } else { neg = neg - p; }`] : [`acc = acc + ${term};`]
   for (let d = vars.length - 1; d >= 0; d--) {
     body = [`for (let ${vars[d]} = 0; ${vars[d]} < ${layout.loops.shape[d]}; ${vars[d]}++) {`, ...body.map((l) => `  ${l}`), `}`]
   }
-  return kernelSource(2, 0, [...lines, ...body, `return acc;`])
+  return kernelSource(2, 0, bound ? [...lines, `let neg = 0.0;`, ...body, `return Math.max(acc, neg);`] : [...lines, ...body, `return acc;`])
 }
 
-const runDot = (a: HostArray, b: HostArray, dims: DotDims, abs: boolean, n: number): Float32Array => {
-  const key = `dot:${abs}|${a.shape.join(",")}|${b.shape.join(",")}|${[dims.lhsContracting, dims.rhsContracting, dims.lhsBatch, dims.rhsBatch].map((l) => l.join(",")).join(";")}`
-  return launch({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), abs) }, [values(a), values(b)])
+const runDot = (a: HostArray, b: HostArray, dims: DotDims, bound: boolean, n: number): Float32Array => {
+  const key = `dot:${bound}|${a.shape.join(",")}|${b.shape.join(",")}|${[dims.lhsContracting, dims.rhsContracting, dims.lhsBatch, dims.rhsBatch].map((l) => l.join(",")).join(";")}`
+  return launch({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), bound) }, [values(a), values(b)])
 }
 
 /** gpu.js implementation of `dotGeneral` (inputs validated). */
@@ -120,7 +121,7 @@ export const gpujsDotGeneral = (a: HostArray, b: HostArray, dims: DotDims): Host
     checkIntInputs("dotGeneral", a, b)
     const k = sizeOf(dims.lhsContracting.map((d) => a.shape[d]!))
     if (maxAbs(a.data) * maxAbs(b.data) * k >= EXACT_INT_LIMIT) {
-      for (const v of runDot(a, b, dims, true, n)) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("dotGeneral", dtype, v, "a partial sum of |a·b|")
+      for (const v of runDot(a, b, dims, true, n)) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("dotGeneral", dtype, v, "the bound on partial sums (Σ of same-signed products)")
     }
   }
   return result(dtype, outShape, toStorage("dotGeneral", dtype, runDot(a, b, dims, false, n)))

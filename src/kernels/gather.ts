@@ -126,8 +126,8 @@ export const gpujsScatterAdd = (operandShape: ReadonlyArray<number>, indices: Ho
   const fillAt = Float32Array.from(offsets.subarray(0, d))
   const order = new Float32Array(k)
   for (let t = 0; t < k; t++) order[fillAt[norm[t]!]!++] = t
-  const bound = 2 ** Math.ceil(Math.log2(Math.max(1, maxCount)))
-  const run = (abs: boolean): Float32Array => {
+  const trips = 2 ** Math.ceil(Math.log2(Math.max(1, maxCount)))
+  const run = (bound: boolean): Float32Array => {
     const source = (): string => {
       const un = unravel([outer, d, inner], "i", "c")
       const [o, j, m] = un.coords as [string, string, string]
@@ -137,20 +137,22 @@ export const gpujsScatterAdd = (operandShape: ReadonlyArray<number>, indices: Ho
         `const st = a1[${j}];`,
         `const cnt = a1[${j} + 1] - st;`,
         `let acc = 0.0;`,
-        `for (let t = 0; t < ${bound}; t++) {`,
+        `let neg = 0.0;`,
+        `for (let t = 0; t < ${trips}; t++) {`,
         `  if (t >= cnt) { break; }`,
         `  const kk = a2[st + t];`,
-        `  acc = acc + ${abs ? `Math.abs(${term})` : term};`,
+        `  const u = ${term};`,
+        bound ? `  if (u > 0.0) { acc = acc + u; } else { neg = neg - u; }` : `  acc = acc + u;`,
         `}`,
-        `return acc;`
+        bound ? `return Math.max(acc, neg);` : `return acc;`
       ])
     }
-    return launch({ key: `scatter:${abs}|${outer},${d},${inner},${k},${bound}`, size: n, arrays: 3, source }, [values(updates), offsets, order])
+    return launch({ key: `scatter:${bound}|${outer},${d},${inner},${k},${trips}`, size: n, arrays: 3, source }, [values(updates), offsets, order])
   }
   if (dtype === "int32" || dtype === "uint32") {
     checkIntInputs("scatterAdd", updates)
     if (maxAbs(updates.data) * maxCount >= EXACT_INT_LIMIT) {
-      for (const v of run(true)) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("scatterAdd", dtype, v, "a partial sum of |updates|")
+      for (const v of run(true)) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("scatterAdd", dtype, v, "the bound on partial sums (Σ of same-signed updates)")
     }
   }
   return result(dtype, operandShape, toStorage("scatterAdd", dtype, run(false)))

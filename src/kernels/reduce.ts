@@ -16,7 +16,7 @@ export type ReduceOp = "sum" | "max" | "min" | "prod" | "argmax" | "argmin"
 
 const REDUCE_OPS: ReadonlyArray<ReduceOp> = ["sum", "max", "min", "prod", "argmax", "argmin"]
 
-type Mode = "sum" | "sum_abs" | "prod" | "max" | "min" | "argmax" | "argmin" | "max16" | "min16" | "argmax16" | "argmin16"
+type Mode = "sum" | "sum_bound" | "prod" | "max" | "min" | "argmax" | "argmin" | "max16" | "min16" | "argmax16" | "argmin16"
 
 /** Layout of a reduction: coalesced kept dims (thread index) and reduced dims (loops). */
 export interface ReduceLayout {
@@ -71,11 +71,17 @@ const reduceSource = (layout: ReduceLayout, mode: Mode, signed: boolean): string
     lines.push(mode.startsWith("arg") ? `return bi;` : `return s0 < 0.5 ? (bh < 0.0 ? bh + 65536.0 : bh) : bl;`)
     return kernelSource(2, mode.startsWith("arg") ? 0 : 1, lines)
   }
-  if (mode === "sum" || mode === "sum_abs" || mode === "prod") {
+  if (mode === "sum_bound") {
+    // every partial sum lies between -Σ|negatives| and Σpositives
+    lines.push(`let pos = 0.0;`, `let neg = 0.0;`)
+    lines.push(...loopNest(layout.loops, "base", (idx) => [`const v = a0[${idx}];`, `if (v > 0.0) { pos = pos + v; } else { neg = neg - v; }`]))
+    lines.push(`return Math.max(pos, neg);`)
+    return kernelSource(1, 0, lines)
+  }
+  if (mode === "sum" || mode === "prod") {
     lines.push(`let acc = ${mode === "prod" ? "1.0" : "0.0"};`)
-    const term = mode === "sum_abs" ? "Math.abs(a0[IDX])" : "a0[IDX]"
     const op = mode === "prod" ? "*" : "+"
-    lines.push(...loopNest(layout.loops, "base", (idx) => [`acc = acc ${op} ${term.replace("IDX", idx)};`]), `return acc;`)
+    lines.push(...loopNest(layout.loops, "base", (idx) => [`acc = acc ${op} a0[${idx}];`]), `return acc;`)
     return kernelSource(1, 0, lines)
   }
   // float max/min/argmax/argmin: the first element seeds; NaN wins and stays (JAX)
@@ -109,13 +115,14 @@ const runReduce = (x: { shape: ReadonlyArray<number> }, axes: ReadonlyArray<numb
 export const validateReduce = (op: ReduceOp, x: HostArray, axes: ReadonlyArray<number>): number[] => {
   checkArray("reduce", x)
   if (!REDUCE_OPS.includes(op)) throw shapeError("reduce", types(x), `unknown reduction ${JSON.stringify(op)}`, `use one of ${REDUCE_OPS.join(", ")}`)
-  checkAxes(op, axes, x.shape.length, [x])
-  if (op === "sum" || op === "prod") checkDtype(op, x, ["float32", "int32", "uint32"], [x], `convert bool to int32 before reduce ${op}`)
+  const name = op === "argmax" || op === "argmin" ? op : `reduce_${op}`
+  checkAxes(name, axes, x.shape.length, [x])
+  if (op === "sum" || op === "prod") checkDtype(name, x, ["float32", "int32", "uint32"], [x], `convert bool to int32 before ${name}`)
   if (op === "argmax" || op === "argmin") {
-    if (axes.length !== 1) throw shapeError(op, types(x), `${op} takes exactly one axis, got [${axes.join(",")}]`, "pass a single axis")
-    if (x.shape[axes[0]!] === 0) throw shapeError(op, types(x), `${op} over axis ${axes[0]} of size 0 has no answer`, "reduce over a non-empty axis")
+    if (axes.length !== 1) throw shapeError(name, types(x), `${op} takes exactly one axis, got [${axes.join(",")}]`, "pass a single axis")
+    if (x.shape[axes[0]!] === 0) throw shapeError(name, types(x), `${op} over axis ${axes[0]} of size 0 has no answer`, "reduce over a non-empty axis")
   }
-  checkSizes(op, x)
+  checkSizes(name, x)
   return x.shape.filter((_, d) => !axes.includes(d))
 }
 
@@ -146,14 +153,15 @@ export const gpujsReduce = (op: ReduceOp, x: HostArray, axes: ReadonlyArray<numb
   }
   const data = values(x)
   if (isInt) {
-    checkIntInputs(`reduce ${op}`, x)
+    checkIntInputs(`reduce_${op}`, x)
     const count = sizeOf(x.shape) / n
     if (op === "sum" && maxAbs(x.data) * count >= EXACT_INT_LIMIT) {
-      // partial sums may leave the exact range even if the total does not: bound them by Σ|x|
-      const bound = runReduce(x, sorted, "sum_abs", false, [data])
-      for (const b of bound) if (!(b < EXACT_INT_LIMIT)) throw integerRangeError("reduce sum", x.dtype, b, "a partial sum of |x|")
+      // partial sums may leave the exact range even if the total does not: they stay within
+      // [-Σ|negatives|, Σpositives], and those two monotone sums are exact until they pass 2^24
+      const bound = runReduce(x, sorted, "sum_bound", false, [data])
+      for (const b of bound) if (!(b < EXACT_INT_LIMIT)) throw integerRangeError("reduce_sum", x.dtype, b, "the bound on partial sums (Σ of same-signed terms)")
     }
   }
   const out = runReduce(x, sorted, op, signed, [data])
-  return result(outDtype, outShape, toStorage(`reduce ${op}`, outDtype, out))
+  return result(outDtype, outShape, toStorage(op.startsWith("arg") ? op : `reduce_${op}`, outDtype, out))
 }

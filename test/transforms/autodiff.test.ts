@@ -85,3 +85,14 @@ describe("jvp and vjp", () => {
     expectClose(fjvp(t) as Tensor, jt, { atol: 1e-6 })
   })
 })
+
+describe("hasAux", () => {
+  it("aux values that depend on the input come out concrete, not as leaked tracers", () => {
+    const f = (x: Tensor) => [jnp.sum(jnp.square(x)), { doubled: jnp.multiply(x, 2), tag: "ok" }] as const
+    const [g, aux] = jax.grad(f, { hasAux: true })(jnp.array([1, 2]))
+    expectClose(g as Tensor, [2, 4])
+    const a = aux as { doubled: Tensor; tag: string }
+    expect(a.doubled.toArray()).toEqual([2, 4])
+    expect(a.tag).toBe("ok")
+  })
+})

@@ -54,3 +54,15 @@ describe("vmap", () => {
     expect(() => jax.vmap(f, { inAxes: [0] })(jnp.ones([3]), jnp.ones([3]))).toThrow(/one entry per positional argument/)
   })
 })
+
+describe("vmap outAxes null", () => {
+  it("an output that does not vary over the mapped axis can be returned unmapped", () => {
+    const w = jnp.ones([3])
+    const [y, same] = jax.vmap((x: Tensor) => [jnp.multiply(x, 2), w] as const, { outAxes: [0, null] })(jnp.ones([4, 3])) as [Tensor, Tensor]
+    expect(y.shape).toEqual([4, 3])
+    expect(same.shape).toEqual([3])
+  })
+  it("a varying output with outAxes null is an error", () => {
+    expect(() => jax.vmap((x: Tensor) => jnp.multiply(x, 2), { outAxes: null })(jnp.ones([4, 3]))).toThrow(/outAxes null/)
+  })
+})

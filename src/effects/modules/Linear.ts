@@ -9,7 +9,7 @@ import { getParameter, type Initializer } from "../getParameter.js"
 import { TruncatedNormal } from "../initializers.js"
 import { attach, module, type Module } from "../module.js"
 import type { Naming, Params, Rng } from "../services.js"
-import { ParameterShapeError } from "../errors.js"
+import { shapeError } from "../../transforms/core/errors.js"
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -41,7 +41,7 @@ export const Linear = (outputSize: number, options: LinearOptions = {}): Effect.
     const withBias = options.withBias ?? true
     const body = Effect.fnUntraced(function* (x: Tensor) {
       if (!(x instanceof Tensor) || x.ndim === 0) {
-        throw ParameterShapeError.make(`${self.moduleName}/w`, x instanceof Tensor ? x.shape : [], [-1, outputSize], "float32")
+        throw shapeError("hk.Linear", `Input must not be scalar (module '${self.moduleName}' got ${x instanceof Tensor ? x.aval.toString() : typeof x}); give it at least one axis, e.g. jnp.reshape(x, [1]).`)
       }
       const inputSize = x.shape[x.ndim - 1]!
       const wInit = options.wInit ?? TruncatedNormal(1 / Math.sqrt(inputSize))

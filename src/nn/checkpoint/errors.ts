@@ -8,6 +8,9 @@ import { Data } from "effect"
  * The file is not a valid safetensors file: bad header length, header not UTF-8 JSON, a header
  * that violates the schema (unknown dtype, negative or fractional shape, offsets that overlap,
  * leave gaps, or disagree with shape × dtype size), or bytes after the last tensor.
+ *
+ * @example
+ * loadCheckpoint(path).pipe(Effect.catchTag("CheckpointCorruptError", (e) => Console.error(e.reason)))
  */
 export class CheckpointCorruptError extends Data.TaggedError("CheckpointCorruptError")<{
   /** The file, when the bytes came from one. */
@@ -17,7 +20,13 @@ export class CheckpointCorruptError extends Data.TaggedError("CheckpointCorruptE
   readonly message: string
 }> {}
 
-/** The file ends early: in the 8-byte length prefix, in the header, or in the tensor data. */
+/**
+ * The file ends early: in the 8-byte length prefix, in the header, or in the tensor data.
+ *
+ * @example
+ * // e.expectedBytes > e.actualBytes; copy the file again
+ * loadCheckpoint(path).pipe(Effect.catchTag("CheckpointTruncatedError", (e) => Effect.fail(e)))
+ */
 export class CheckpointTruncatedError extends Data.TaggedError("CheckpointTruncatedError")<{
   readonly path: string | undefined
   /** Bytes the header says the file has (or at least has). */
@@ -39,6 +48,10 @@ export interface MisShapedKey {
 /**
  * The checkpoint does not fit the expected tree (`like`): keys missing from the file, extra
  * keys in the file, or tensors of another shape or dtype.
+ *
+ * @example
+ * loadCheckpoint(path, { like: params }).pipe(
+ *   Effect.catchTag("CheckpointMismatchError", (e) => Console.error(e.missing, e.extra, e.misShaped)))
  */
 export class CheckpointMismatchError extends Data.TaggedError("CheckpointMismatchError")<{
   readonly path: string | undefined
@@ -51,14 +64,24 @@ export class CheckpointMismatchError extends Data.TaggedError("CheckpointMismatc
   readonly message: string
 }> {}
 
-/** The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete tensors. */
+/**
+ * The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete tensors.
+ *
+ * @example
+ * encodeSafetensors({ w: jnp.ones([3]) } as never) // throws: the top level must hold modules
+ */
 export class CheckpointTreeError extends Data.TaggedError("CheckpointTreeError")<{
   /** The offending key (`module/param`, or the module path), when there is one. */
   readonly key: string | undefined
   readonly message: string
 }> {}
 
-/** Reading, writing, syncing or renaming the file failed (missing file, permissions, disk full, …). */
+/**
+ * Reading, writing, syncing or renaming the file failed (missing file, permissions, disk full, …).
+ *
+ * @example
+ * loadCheckpoint("missing.safetensors") // fails with { operation: "read", cause: ENOENT }
+ */
 export class CheckpointIOError extends Data.TaggedError("CheckpointIOError")<{
   readonly path: string
   /** The step that failed: `read`, `open`, `write`, `fsync`, `rename`. */
@@ -67,7 +90,12 @@ export class CheckpointIOError extends Data.TaggedError("CheckpointIOError")<{
   readonly message: string
 }> {}
 
-/** Every error a checkpoint API can fail with. */
+/**
+ * Every error a checkpoint API can fail with.
+ *
+ * @example
+ * const program: Effect.Effect<ParamTree, CheckpointError> = loadCheckpoint("m.safetensors")
+ */
 export type CheckpointError =
   | CheckpointCorruptError
   | CheckpointTruncatedError
@@ -77,18 +105,23 @@ export type CheckpointError =
 
 const TAGS = new Set(["CheckpointCorruptError", "CheckpointTruncatedError", "CheckpointMismatchError", "CheckpointTreeError", "CheckpointIOError"])
 
-/** Is `e` one of the checkpoint errors? */
+/**
+ * Is `e` one of the checkpoint errors?
+ *
+ * @example
+ * try { decodeSafetensors(bytes) } catch (e) { if (isCheckpointError(e)) console.error(e.message) }
+ */
 export const isCheckpointError = (e: unknown): e is CheckpointError =>
   typeof e === "object" && e !== null && TAGS.has((e as { _tag?: unknown })._tag as string)
 
 const where = (path: string | undefined): string => (path === undefined ? "the safetensors data" : `checkpoint ${JSON.stringify(path)}`)
 
-/** A `CheckpointCorruptError` with the standard advice. */
-export const corrupt = (path: string | undefined, reason: string): CheckpointCorruptError =>
+/** A `CheckpointCorruptError`; `advice` replaces the standard "restore or save again". */
+export const corrupt = (path: string | undefined, reason: string, advice?: string): CheckpointCorruptError =>
   new CheckpointCorruptError({
     path,
     reason,
-    message: `${where(path)} is corrupt: ${reason}. It is not a valid safetensors file; restore it from a backup or save the checkpoint again.`
+    message: `${where(path)} is corrupt: ${reason}. ${advice ?? "It is not a valid safetensors file; restore it from a backup or save the checkpoint again."}`
   })
 
 /** A `CheckpointTruncatedError` with the standard advice. */

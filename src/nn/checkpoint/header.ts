@@ -25,6 +25,9 @@ export type DTypeCode = keyof typeof DTYPE_CODES
 export const codeOf = (dtype: DType): DTypeCode =>
   dtype === "float32" ? "F32" : dtype === "int32" ? "I32" : dtype === "uint32" ? "U32" : "BOOL"
 
+/** Dtypes of the safetensors format that tanka has no tensor type for. */
+const OTHER_SAFETENSORS_DTYPES = new Set(["F64", "F16", "BF16", "I64", "I16", "I8", "U64", "U16", "U8", "F8_E4M3", "F8_E5M2", "F4", "F6_E2M3", "F6_E3M2", "F8_E8M0", "E8M0", "C64"])
+
 /** Largest header accepted, as in the reference implementation (100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000
 
@@ -36,6 +39,9 @@ const elementCount = (shape: ReadonlyArray<number>): number => shape.reduce((a, 
 /**
  * One tensor entry: `dtype` in the supported set, `shape` of non-negative integers,
  * `data_offsets` a `[begin, end]` pair with `end − begin = Π shape × sizeof(dtype)`.
+ *
+ * @example
+ * Schema.decodeUnknownSync(TensorInfo)({ dtype: "F32", shape: [2], data_offsets: [0, 8] })
  */
 export const TensorInfo = Schema.Struct({
   dtype: Schema.Literals(["F32", "I32", "U32", "BOOL"]),
@@ -61,6 +67,12 @@ export type TensorInfo = typeof TensorInfo.Type
  * The whole header, as entries (so keys such as `__proto__` stay data): every tensor entry
  * valid, metadata string-to-string, and the tensors tiling the buffer from 0 with neither
  * overlaps nor gaps.
+ *
+ * @example
+ * Schema.decodeUnknownSync(SafetensorsHeader)({
+ *   tensors: [["lin/w", { dtype: "F32", shape: [2], data_offsets: [0, 8] }]],
+ *   metadata: [["format", "pt"]]
+ * })
  */
 export const SafetensorsHeader = Schema.Struct({
   tensors: Schema.Array(Schema.Tuple([Schema.String, TensorInfo])),
@@ -142,6 +154,16 @@ export const parseSafetensors = (bytes: Uint8Array, path?: string): ParsedSafete
   }
   if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) {
     throw corrupt(path, `"__metadata__" must be an object of strings, got ${metadata === null ? "null" : Array.isArray(metadata) ? "an array" : typeof metadata}`)
+  }
+  for (const [key, value] of tensors) {
+    const dtype = (value as { dtype?: unknown } | null)?.dtype
+    if (typeof dtype === "string" && OTHER_SAFETENSORS_DTYPES.has(dtype)) {
+      throw corrupt(
+        path,
+        `tensor ${JSON.stringify(key)} has dtype ${dtype}, which safetensors allows but tanka does not read (it reads ${Object.keys(DTYPE_CODES).join(", ")})`,
+        "Convert the tensor (e.g. to F32) with the tool that wrote the file, then load it again."
+      )
+    }
   }
   const metaEntries = Object.entries(metadata)
   const result = decodeHeader({ tensors, metadata: metaEntries })

@@ -37,6 +37,9 @@ export const ioError = (path: string, operation: string, cause: unknown): Checkp
  * Write `bytes` to `path` atomically: a temporary file beside it, `fsync`, `rename`, then a
  * best-effort `fsync` of the directory. On failure the temporary file is removed and `path`
  * keeps its previous content.
+ *
+ * @example
+ * yield* writeFileAtomic("model.safetensors", encodeSafetensors(params))
  */
 export const writeFileAtomic = (path: string, bytes: Uint8Array): Effect.Effect<void, CheckpointIOError> =>
   Effect.tryPromise({

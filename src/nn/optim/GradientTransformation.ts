@@ -64,6 +64,9 @@ export type ScalarOrSchedule = number | Schedule
 /**
  * An optimizer was used in a way its equations do not allow (e.g. `addDecayedWeights`
  * without `params`, a mask whose structure differs from the params).
+ *
+ * @example
+ * adamw(1e-3).update(grads, state) // throws OptimizerError: weight decay needs params
  */
 export class OptimizerError extends Data.TaggedError("OptimizerError")<{
   readonly transform: string

@@ -57,7 +57,7 @@ export const vmapFlat = (
     const od = outDims(outs.length)
     return outs.map((o, i) => {
       const t = trace.fullRaise(o) as BatchTracer
-      const want = od[i] ?? 0
+      const want = od[i] === undefined ? 0 : od[i]!
       if (want === null) {
         if (t.batchDim !== null) throw new Error("vmap: an output with outAxes null varies over the mapped axis")
         return t.val

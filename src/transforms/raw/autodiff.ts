@@ -10,6 +10,7 @@ import * as lax from "../core/lax.js"
 import { TransformArgumentError } from "../core/errors.js"
 import { callBody, finish } from "./effectful.js"
 import { flattenTensors } from "./args.js"
+import type { GradResult, Pure, ValueAndGradResult } from "./purity.js"
 
 const argErr = (transform: string, message: string) => new TransformArgumentError({ transform, message: `${transform}: ${message}` })
 
@@ -27,7 +28,7 @@ const flatFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, name: string, 
  *
  * JAX: `jax.jvp`.
  */
-export const jvp = <F extends (...args: any[]) => any>(f: F, primals: ReadonlyArray<unknown>, tangents: ReadonlyArray<unknown>): [any, any] => {
+export const jvp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jvp", "hk.jvp(f, primals, tangents)">, primals: ReadonlyArray<unknown>, tangents: ReadonlyArray<unknown>): [any, any] => {
   const seen = { effectful: false }
   return finish(seen, () => {
     const [p, pDef] = flattenTensors(primals, "jax.jvp")
@@ -37,7 +38,7 @@ export const jvp = <F extends (...args: any[]) => any>(f: F, primals: ReadonlyAr
       if (!x.aval.equals(t[i]!.aval)) throw argErr("jax.jvp", `primal ${x.aval} and tangent ${t[i]!.aval} differ in shape or dtype at leaf ${i}.`)
     })
     const out: { def?: tree.TreeDef } = {}
-    const [po, to] = jvpFlat(flatFn(f, pDef, "jax.jvp", seen, out), p, t)
+    const [po, to] = jvpFlat(flatFn(f as F, pDef, "jax.jvp", seen, out), p, t)
     return [tree.unflatten(out.def!, po), tree.unflatten(out.def!, to)] as [any, any]
   }) as [any, any]
 }
@@ -59,9 +60,9 @@ export const linearizeFlat = (f: (...xs: Tensor[]) => Tensor[], primals: Readonl
 }
 
 /** Reverse mode on flat lists: outputs and a function from output cotangents to input cotangents. */
-export const vjpFlat = (f: (...xs: Tensor[]) => Tensor[], primals: ReadonlyArray<Tensor>, transform: string): [Tensor[], (cts: ReadonlyArray<Tensor>) => Tensor[]] => {
+export const vjpFlat = (f: (...xs: Tensor[]) => Tensor[], primals: ReadonlyArray<Tensor>, transform: string): [Tensor[], (cts: ReadonlyArray<Tensor | null>) => Tensor[]] => {
   const [out, linear] = linearizeFlat(f, primals, transform)
-  const back = (cts: ReadonlyArray<Tensor>): Tensor[] => {
+  const back = (cts: ReadonlyArray<Tensor | null>): Tensor[] => {
     const undefs = linear.jaxpr.invars.map((v) => new UndefPrimal(v.aval))
     const res = backwardPass(linear.jaxpr, linear.consts, undefs, cts)
     return res.map((r, i) => r ?? lax.zerosLike(primals[i]!.aval))
@@ -74,11 +75,11 @@ export const vjpFlat = (f: (...xs: Tensor[]) => Tensor[], primals: ReadonlyArray
  *
  * JAX: `jax.linearize`.
  */
-export const linearize = <F extends (...args: any[]) => any>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] => {
+export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.linearize", "hk.jvp">, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] => {
   const seen = { effectful: false }
   const [p, pDef] = flattenTensors(primals, "jax.linearize")
   const out: { def?: tree.TreeDef } = {}
-  const [po, linear] = linearizeFlat(flatFn(f, pDef, "jax.linearize", seen, out), p, "jax.linearize")
+  const [po, linear] = linearizeFlat(flatFn(f as F, pDef, "jax.linearize", seen, out), p, "jax.linearize")
   const fJvp = (...tangents: unknown[]) => {
     const [t] = flattenTensors(tangents, "jax.linearize")
     const { evalClosed } = jaxprEval
@@ -93,11 +94,11 @@ import * as jaxprEval from "../core/jaxpr.js"
  *
  * JAX: `jax.vjp`.
  */
-export const vjp = <F extends (...args: any[]) => any>(f: F, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => any[]] => {
+export const vjp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.vjp", "hk.grad / hk.valueAndGrad">, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => any[]] => {
   const seen = { effectful: false }
   const [p, pDef] = flattenTensors(primals, "jax.vjp")
   const out: { def?: tree.TreeDef } = {}
-  const [po, back] = vjpFlat(flatFn(f, pDef, "jax.vjp", seen, out), p, "jax.vjp")
+  const [po, back] = vjpFlat(flatFn(f as F, pDef, "jax.vjp", seen, out), p, "jax.vjp")
   const fVjp = (ct: unknown) => {
     const [cts, ctDef] = flattenTensors(ct, "jax.vjp")
     if (!tree.treeEqual(ctDef, out.def!)) throw argErr("jax.vjp", `the cotangent's structure ${tree.showTreeDef(ctDef)} differs from the output's ${tree.showTreeDef(out.def!)}.`)
@@ -131,16 +132,22 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
         throw argErr(name, `${name} requires float32 inputs, but leaf ${i} of the differentiated arguments is ${x.aval}. Cast it with astype("float32"), or move it out of argnums.`)
       }
     })
-    let aux: unknown = undefined
+    // aux tensors leave the trace as extra outputs (with zero cotangents), so they never leak
+    let auxDef: tree.TreeDef | null = null
+    let auxLeaves: unknown[] = []
     let outDef: tree.TreeDef | null = null
     const g = (...xs: Tensor[]): Tensor[] => {
       const diff = tree.unflatten<unknown[]>(def, xs)
       const full = [...args]
       nums.forEach((n, i) => (full[n] = diff[i]))
       let value = callBody(f, full, name, seen)
+      let auxTensors: Tensor[] = []
       if (options.hasAux) {
         if (!Array.isArray(value) || value.length !== 2) throw argErr(name, "with hasAux the function must return [loss, aux].")
-        aux = value[1]
+        const [leaves, d] = tree.flatten(value[1])
+        auxDef = d
+        auxLeaves = leaves
+        auxTensors = leaves.filter((l): l is Tensor => l instanceof Tensor)
         value = value[0]
       }
       const [leaves, d] = flattenTensors(value, name)
@@ -149,13 +156,16 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
         throw argErr(name, `${name} requires a scalar output, got ${leaves.length === 1 ? leaves[0]!.aval.toString() : `a pytree of ${leaves.length} leaves`}. Reduce it (jnp.sum / jnp.mean), or use jax.vjp for non-scalar outputs.`)
       }
       if (leaves[0]!.dtype !== "float32") throw argErr(name, `${name} requires a float32 output, got ${leaves[0]!.aval}.`)
-      return leaves
+      return [...leaves, ...auxTensors]
     }
     const [out, back] = vjpFlat(g, flat, name)
-    const grads = tree.unflatten<unknown[]>(def, back([lax.onesLike(out[0]!.aval)]))
+    const grads = tree.unflatten<unknown[]>(def, back([lax.onesLike(out[0]!.aval), ...out.slice(1).map(() => null)]))
     const gradValue = typeof argnums === "number" ? grads[0] : grads
-    const value = tree.unflatten(outDef!, out)
-    return options.hasAux ? [[value, aux], gradValue] : [value, gradValue]
+    const value = tree.unflatten(outDef!, out.slice(0, 1))
+    if (!options.hasAux) return [value, gradValue]
+    let k = 1
+    const aux = tree.unflatten(auxDef!, auxLeaves.map((l) => (l instanceof Tensor ? out[k++]! : l)))
+    return [[value, aux], gradValue]
   })
 }
 
@@ -167,15 +177,15 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
  * @example
  * jax.grad((x: Tensor) => jnp.sum(jnp.square(x)))(jnp.array([1, 2])) // [2, 4]
  */
-export const grad = <F extends (...args: any[]) => any>(f: F, options: GradOptions = {}) => {
-  const vg = valueAndGradImpl(f, options, "jax.grad")
-  return (...args: Parameters<F>): any => {
+export const grad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.grad", "hk.grad(f)">, options: O = {} as O) => {
+  const vg = valueAndGradImpl(f as F, options, "jax.grad")
+  return (...args: Parameters<F>): GradResult<F, O> => {
     const r = vg(...args) as any
     if (r && typeof r === "object" && !Array.isArray(r)) {
       // an Effect: map to the gradient (and aux)
-      return (r as any).pipe ? mapEffect(r, (v: any) => (options.hasAux ? [v[1], v[0][1]] : v[1])) : r
+      return ((r as any).pipe ? mapEffect(r, (v: any) => (options.hasAux ? [v[1], v[0][1]] : v[1])) : r) as GradResult<F, O>
     }
-    return options.hasAux ? [r[1], r[0][1]] : r[1]
+    return (options.hasAux ? [r[1], r[0][1]] : r[1]) as GradResult<F, O>
   }
 }
 
@@ -187,5 +197,5 @@ const mapEffect = (e: Effect.Effect<any, any>, f: (a: any) => any) => Effect.map
  *
  * JAX: `jax.value_and_grad`.
  */
-export const valueAndGrad = <F extends (...args: any[]) => any>(f: F, options: GradOptions = {}) =>
-  valueAndGradImpl(f, options, "jax.valueAndGrad") as (...args: Parameters<F>) => any
+export const valueAndGrad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.valueAndGrad", "hk.valueAndGrad(f)">, options: O = {} as O) =>
+  valueAndGradImpl(f as F, options, "jax.valueAndGrad") as (...args: Parameters<F>) => ValueAndGradResult<F, O>

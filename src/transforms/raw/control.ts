@@ -12,18 +12,19 @@ import { P } from "../core/primitives/index.js"
 import * as tree from "../core/tree.js"
 import * as lax from "../core/lax.js"
 import { TransformArgumentError } from "../core/errors.js"
-import { callBody } from "./effectful.js"
+import { callBody, finish } from "./effectful.js"
+import type { Pure } from "./purity.js"
 import { flattenTensors } from "./args.js"
 
 const argErr = (transform: string, message: string) => new TransformArgumentError({ transform, message: `${transform}: ${message}` })
 
 /** Trace a pytree function to a closure-converted jaxpr: its constants become leading operands. */
-const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: ShapedArray[], name: string) => {
+const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: ShapedArray[], name: string, seen: { effectful: boolean } = { effectful: false }) => {
   let outDef: tree.TreeDef | null = null
   let outValue: unknown
   const { closed } = traceToJaxpr(
     (...xs: Tensor[]) => {
-      outValue = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, { effectful: false })
+      outValue = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, seen)
       const [leaves, def] = flattenTensors(outValue, name)
       outDef = def
       return leaves
@@ -40,12 +41,17 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
  *
  * JAX: `jax.lax.scan`.
  */
-export const scan = <C, X, Y>(
-  f: (carry: C, x: X) => readonly [C, Y],
-  init: C,
-  xs: X,
+export const scan = <F extends (carry: any, x: any) => any>(
+  f: Pure<F, "jax.lax.scan", "hk.scan(f, init, xs)">,
+  init: Parameters<F>[0],
+  xs: Parameters<F>[1] | null,
   options: { length?: number; reverse?: boolean } = {}
-): [C, Y] => {
+): ReturnType<F> => {
+  const seen = { effectful: false }
+  return finish(seen, () => scanImpl(f as F, init, xs, options, seen)) as ReturnType<F>
+}
+
+const scanImpl = <C, X>(f: (c: C, x: X) => unknown, init: C, xs: X | null, options: { length?: number; reverse?: boolean }, seen: { effectful: boolean }): [C, unknown] => {
   const name = "jax.lax.scan"
   const [carryLeaves, carryDef] = flattenTensors(init, name)
   const [xLeaves, xDef] = xs === undefined || xs === null ? [[], tree.structure(null)] as [Tensor[], tree.TreeDef] : flattenTensors(xs, name)
@@ -60,7 +66,7 @@ export const scan = <C, X, Y>(
   const nCarry = carryLeaves.length
   const inDef = tree.structure([init, xs])
   const body = (c: C, x: X) => {
-    const out = f(c, x)
+    const out = callBody(f, [c, x], name, seen) as unknown[]
     if (!Array.isArray(out) || out.length !== 2) throw argErr(name, "the body must return [newCarry, y].")
     const [, newDef] = tree.flatten(out[0])
     if (!tree.treeEqual(newDef, carryDef)) {
@@ -68,7 +74,7 @@ export const scan = <C, X, Y>(
     }
     return out
   }
-  const traced = traceFn(body, inDef, [...carryLeaves.map((c) => c.aval), ...xAvals], name)
+  const traced = traceFn(body, inDef, [...carryLeaves.map((c) => c.aval), ...xAvals], name, seen)
   void xDef
   traced.jaxpr.outAvals.slice(0, nCarry).forEach((a, i) => {
     if (!a.equals(carryLeaves[i]!.aval)) {
@@ -84,19 +90,27 @@ export const scan = <C, X, Y>(
   })
   const [, yDef] = tree.flatten((traced.outValue as [unknown, unknown])[1])
   const [outCarryDef] = [carryDef]
-  return [tree.unflatten<C>(outCarryDef, outs.slice(0, nCarry)), tree.unflatten<Y>(yDef, outs.slice(nCarry))]
+  return [tree.unflatten<C>(outCarryDef, outs.slice(0, nCarry)), tree.unflatten(yDef, outs.slice(nCarry))]
 }
 
 /** Apply `f` to each slice of `xs` along the leading axis. JAX: `jax.lax.map`. */
-export const map = <X, Y>(f: (x: X) => Y, xs: X): Y => scan((c: null, x: X) => [c, f(x)] as const, null, xs)[1]
+export const map = <X, Y>(f: (x: X) => Y, xs: X): Y => {
+  const seen = { effectful: false }
+  return finish(seen, () => scanImpl((c: null, x: X) => [c, callBody(f, [x], "jax.lax.map", seen)], null, xs, {}, seen)[1]) as Y
+}
 
 /**
  * Run `branches[index](...operands)` (index clamped into range). JAX: `jax.lax.switch`.
  */
-export const switchCase = <A extends unknown[], R>(index: Tensor | number, branches: ReadonlyArray<(...args: A) => R>, ...operands: A): R =>
-  switchImpl(index, branches, operands, false)
+export const switchCase = <F extends (...args: any[]) => any>(index: Tensor | number, branches: ReadonlyArray<Pure<F, "jax.lax.switch", "hk.switch(index, branches, ...operands)">>, ...operands: Parameters<F>): ReturnType<F> =>
+  switchImpl(index, branches as ReadonlyArray<F>, operands, false)
 
-const switchImpl = <A extends unknown[], R>(index: Tensor | number, branches: ReadonlyArray<(...args: A) => R>, operands: A, condNames: boolean): R => {
+const switchImpl = (index: Tensor | number, branches: ReadonlyArray<(...args: any[]) => unknown>, operands: unknown[], condNames: boolean): any => {
+  const seen = { effectful: false }
+  return finish(seen, () => switchTraced(index, branches, operands, condNames, seen))
+}
+
+const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: any[]) => unknown>, operands: unknown[], condNames: boolean, seen: { effectful: boolean }): unknown => {
   const name = "jax.lax.switch"
   if (branches.length === 0) throw argErr(name, "needs at least one branch.")
   const idx = typeof index === "number" ? lax.scalar(index, "int32") : index
@@ -104,7 +118,7 @@ const switchImpl = <A extends unknown[], R>(index: Tensor | number, branches: Re
     throw argErr(name, `the index must be an int32 scalar, got ${idx instanceof Tensor ? idx.aval.toString() : typeof idx}.`)
   }
   const [ops, def] = flattenTensors(operands, name)
-  const traced = branches.map((b) => traceFn(b as any, def, ops.map((o) => o.aval), name))
+  const traced = branches.map((b) => traceFn(b, def, ops.map((o) => o.aval), name, seen))
   const outs0 = traced[0]!.jaxpr.outAvals
   traced.forEach((t, k) => {
     const o = t.jaxpr.outAvals
@@ -134,7 +148,7 @@ const switchImpl = <A extends unknown[], R>(index: Tensor | number, branches: Re
   })
   const i32 = idx.dtype === "bool" ? lax.convertElementType(idx, "int32") : idx
   const outs = bind(P.cond, [i32, ...allConsts, ...ops], { branches: uniform })
-  return tree.unflatten<R>(traced[0]!.outDef, outs)
+  return tree.unflatten(traced[0]!.outDef, outs)
 }
 import { evalClosed as evalClosedJ } from "../core/jaxpr.js"
 
@@ -143,12 +157,17 @@ import { evalClosed as evalClosedJ } from "../core/jaxpr.js"
  *
  * JAX: `jax.lax.cond`.
  */
-export const cond = <A extends unknown[], R>(pred: Tensor | boolean, trueFn: (...args: A) => R, falseFn: (...args: A) => R, ...operands: A): R => {
+export const cond = <F extends (...args: any[]) => any>(
+  pred: Tensor | boolean,
+  trueFn: Pure<F, "jax.lax.cond", "hk.cond(pred, trueFn, falseFn, ...operands)">,
+  falseFn: Pure<F, "jax.lax.cond", "hk.cond(pred, trueFn, falseFn, ...operands)">,
+  ...operands: Parameters<F>
+): ReturnType<F> => {
   const p = typeof pred === "boolean" ? lax.scalar(pred ? 1 : 0, "bool") : pred
   if (!(p instanceof Tensor) || p.ndim !== 0 || p.dtype !== "bool") {
     throw argErr("jax.lax.cond", `the predicate must be a bool scalar, got ${p instanceof Tensor ? p.aval.toString() : typeof p}. Compare first, e.g. jnp.greater(x, 0), and reduce to a scalar.`)
   }
-  return switchImpl(lax.convertElementType(p, "int32"), [falseFn, trueFn], operands, true)
+  return switchImpl(lax.convertElementType(p, "int32"), [falseFn as F, trueFn as F], operands, true)
 }
 
 /**
@@ -201,13 +220,16 @@ export const foriLoop = <T>(lower: number | Tensor, upper: number | Tensor, body
  * backward pass instead of stored. JAX: `jax.checkpoint` / `jax.remat`.
  */
 export const checkpoint =
-  <F extends (...args: any[]) => any>(f: F) =>
+  <F extends (...args: any[]) => any>(f: Pure<F, "jax.checkpoint", "hk.remat(f)">) =>
   (...args: Parameters<F>): ReturnType<F> => {
     const name = "jax.checkpoint"
-    const [leaves, def] = flattenTensors(args, name)
-    const traced = traceFn(f, def, leaves.map((l) => l.aval), name)
-    const outs = bind(P.remat, [...traced.consts, ...leaves], { jaxpr: traced.jaxpr })
-    return tree.unflatten(traced.outDef, outs)
+    const seen = { effectful: false }
+    return finish(seen, () => {
+      const [leaves, def] = flattenTensors(args, name)
+      const traced = traceFn(f as F, def, leaves.map((l) => l.aval), name, seen)
+      const outs = bind(P.remat, [...traced.consts, ...leaves], { jaxpr: traced.jaxpr })
+      return tree.unflatten(traced.outDef, outs)
+    }) as ReturnType<F>
   }
 
 export type { ClosedJaxpr }

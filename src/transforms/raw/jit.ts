@@ -9,6 +9,7 @@ import { Tracer } from "../core/trace.js"
 import * as tree from "../core/tree.js"
 import { callBody, finish } from "./effectful.js"
 import { asTensor, flattenTensors } from "./args.js"
+import type { EvalShapeResult, Pure } from "./purity.js"
 import type { DType } from "../../kernels/dtype.js"
 
 const isStruct = (x: unknown): x is ShapeDtypeStruct =>
@@ -66,13 +67,13 @@ export const makeJaxpr =
  *
  * JAX: `jax.eval_shape`.
  */
-export const evalShape = <F extends (...args: any[]) => any>(f: F, ...args: unknown[]): any => {
+export const evalShape = <F extends (...args: any[]) => any>(f: Pure<F, "jax.evalShape", "hk.evalShape(f, ...args)">, ...args: unknown[]): EvalShapeResult<F> => {
   const seen = { effectful: false }
   return finish(seen, () => {
     const [avals, def] = flattenAvals(args, "jax.evalShape")
-    const { closed, outDef } = traceFn(f, def, avals, "jax.evalShape", seen)
+    const { closed, outDef } = traceFn(f as F, def, avals, "jax.evalShape", seen)
     return tree.unflatten(outDef, closed.outAvals.map((a): ShapeDtypeStruct => ({ shape: [...a.shape], dtype: a.dtype })))
-  })
+  }) as EvalShapeResult<F>
 }
 
 /** Options for `jax.jit`. */
@@ -95,7 +96,7 @@ export interface Jitted<F extends (...args: any[]) => any> {
  *
  * JAX: `jax.jit`.
  */
-export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions = {}): Jitted<F> => {
+export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit", "hk.transform(f) and jax.jit its init/apply">, options: JitOptions = {}): Jitted<F> => {
   const capacity = options.cacheSize ?? 64
   const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean }>()
   let traceCount = 0
@@ -109,7 +110,7 @@ export const jit = <F extends (...args: any[]) => any>(f: F, options: JitOptions
     } else {
       const seen = { effectful: false }
       traceCount++
-      const traced = traceFn(f, def, avals, "jax.jit", seen)
+      const traced = traceFn(f as F, def, avals, "jax.jit", seen)
       entry = { ...traced, effectful: seen.effectful }
       // a jaxpr that closed over tracers of an enclosing transform must not outlive it
       if (!traced.closed.consts.some((c) => c instanceof Tracer)) {

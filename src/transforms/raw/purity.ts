@@ -47,3 +47,31 @@ export type Pure<F, Name extends string, Fix extends string> = F extends (...arg
           : { readonly __hkError: Msg<Name, Fix>; readonly offendingServices: HaikuNeeds<R> }
       : F
   : F
+
+type ValueOfOut<O> = O extends Effect.Effect<infer A, any, any> ? A : O
+type Arg<P extends readonly unknown[], N> = N extends number ? P[N] : N extends readonly number[] ? { -readonly [K in keyof N]: P[N[K] & number] } : P[0]
+type GradOf<F extends (...args: any[]) => any, O> = O extends { readonly argnums: infer N } ? Arg<Parameters<F>, N> : Parameters<F>[0]
+type AuxOf<F extends (...args: any[]) => any> = ValueOfOut<ReturnType<F>> extends readonly [any, infer X] ? X : unknown
+type LossOf<F extends (...args: any[]) => any> = ValueOfOut<ReturnType<F>> extends readonly [infer L, any] ? L : unknown
+type Lift<F extends (...args: any[]) => any, A> = ReturnType<F> extends Effect.Effect<any, infer E, any> ? Effect.Effect<A, E, never> : A
+
+/** What `jax.grad(f, options)` returns when called: the gradient (with the aux if `hasAux`), in an Effect if `f` is effectful. */
+export type GradResult<F extends (...args: any[]) => any, O> = Lift<F, O extends { readonly hasAux: true } ? [GradOf<F, O>, AuxOf<F>] : GradOf<F, O>>
+
+/** What `jax.valueAndGrad(f, options)` returns when called: `[value, grad]` (`[[value, aux], grad]` with `hasAux`). */
+export type ValueAndGradResult<F extends (...args: any[]) => any, O> = Lift<
+  F,
+  O extends { readonly hasAux: true } ? [[LossOf<F>, AuxOf<F>], GradOf<F, O>] : [ValueOfOut<ReturnType<F>>, GradOf<F, O>]
+>
+
+/** A value with every Tensor replaced by its `{ shape, dtype }` (what `evalShape` returns). */
+export type ShapeOf<A> = A extends { readonly aval: unknown; readonly shape: ReadonlyArray<number>; readonly dtype: infer D }
+  ? { readonly shape: ReadonlyArray<number>; readonly dtype: D }
+  : A extends readonly unknown[]
+    ? { -readonly [K in keyof A]: ShapeOf<A[K]> }
+    : A extends object
+      ? { [K in keyof A]: ShapeOf<A[K]> }
+      : A
+
+/** What `jax.evalShape(f, ...args)` returns: the shapes of `f`'s result, in an Effect if `f` is effectful. */
+export type EvalShapeResult<F extends (...args: any[]) => any> = ReturnType<F> extends Effect.Effect<infer A, infer E, any> ? Effect.Effect<ShapeOf<A>, E, never> : ShapeOf<ReturnType<F>>

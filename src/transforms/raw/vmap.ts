@@ -9,6 +9,7 @@ import * as tree from "../core/tree.js"
 import { TransformArgumentError } from "../core/errors.js"
 import { callBody, finish } from "./effectful.js"
 import { flattenTensors } from "./args.js"
+import type { Pure } from "./purity.js"
 
 export interface VmapOptions {
   /** Axis to map per positional argument (a number, `null` for unmapped, or a pytree prefix of the argument). Default 0. */
@@ -53,7 +54,7 @@ export const broadcastPrefix = (prefix: unknown, value: unknown, what: string): 
  * jax.vmap(f)(jnp.ones([4, 3])) // shape [4]
  */
 export const vmap =
-  <F extends (...args: any[]) => any>(f: F, options: VmapOptions = {}) =>
+  <F extends (...args: any[]) => any>(f: Pure<F, "jax.vmap", "hk.vmap(f, { splitRng })">, options: VmapOptions = {}) =>
   (...args: Parameters<F>): ReturnType<F> => {
     const seen = { effectful: false }
     return finish(seen, () => {
@@ -82,7 +83,7 @@ export const vmap =
       const outs = vmapFlat(
         (...xs: Tensor[]) => {
           const unflat = tree.unflatten<unknown[]>(inDef, xs)
-          outValue = callBody(f, unflat, "jax.vmap", seen)
+          outValue = callBody(f as F, unflat, "jax.vmap", seen)
           const [leaves, def] = flattenTensors(outValue, "jax.vmap")
           outDef = def
           return leaves

@@ -1,0 +1,37 @@
+/**
+ * `hk`: Haiku's programming model as typed Effects — services (`Params`, `State`, `Rng`,
+ * `Naming`), the effects that use them, the handlers that provide them (`transform*`), lift,
+ * the wrapped transforms (`hk.vmap`, `hk.evalShape`, `hk.grad`, …) and modules.
+ *
+ * @example
+ * import { Effect } from "effect"
+ * import { hk, jax, jnp } from "tanka"
+ * const f = (x: Tensor) => Effect.gen(function* () {
+ *   const net = yield* hk.nets.MLP([300, 100])
+ *   return yield* net(x)
+ * })
+ * const { init, apply } = hk.transform(f)
+ * const params = Effect.runSync(init(jax.random.key(777), jnp.ones([100, 100])))
+ */
+export { Params, State, Rng, Naming, type HaikuServices, type ModuleScope } from "./effects/services.js"
+export { getParameter, getState, setState, runningInit, currentName, type Initializer, type ValueOptions } from "./effects/getParameter.js"
+export { nextRngKey, nextRngKeys, maybeNextRngKey, reserveRngKeys, withRng } from "./effects/rng.js"
+export { PRNGSequence, type ParamTree, type StateTree, type KeyLike, type StatePair } from "./effects/Frame.js"
+export {
+  transform,
+  transformWithState,
+  withoutApplyRng,
+  multiTransform,
+  type Transformed,
+  type TransformedWithState,
+  type MultiTransformed,
+  type AnyTransformed
+} from "./effects/transform.js"
+export { module, nameScope, camelToSnake, type ModuleHandle, type Module } from "./effects/module.js"
+export { Linear, type LinearOptions } from "./effects/modules/Linear.js"
+export * as initializers from "./effects/initializers.js"
+export * as nets from "./effects/nets.js"
+export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, type LiftedBody } from "./transforms/hk/lift.js"
+export { vmap, type HkVmapOptions } from "./transforms/hk/vmap.js"
+export { evalShape, type ShapeOf } from "./transforms/hk/evalShape.js"
+export { grad, valueAndGrad, jvp } from "./transforms/hk/autodiff.js"
