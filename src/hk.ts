@@ -35,3 +35,4 @@ export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, t
 export { vmap, type HkVmapOptions } from "./transforms/hk/vmap.js"
 export { evalShape, type ShapeOf } from "./transforms/hk/evalShape.js"
 export { grad, valueAndGrad, jvp } from "./transforms/hk/autodiff.js"
+export { scan, map, type ScanOptions } from "./transforms/hk/scan.js"

@@ -7,7 +7,6 @@ import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
-import { loopNest } from "./reduce.js"
 import { checkArray, checkSizes, types } from "./shape.js"
 import { checkIntInputs, maxAbs, toStorage, values } from "./transfer.js"
 

@@ -44,7 +44,7 @@ export const elementwiseSource = (outShape: ReadonlyArray<number>, shapes: Reado
   const exprs = merged.views.map((v) => (same(v, contiguous) ? "i" : linear(un.coords, v)))
   const lines = exprs.some((e) => e !== "i" && e !== "0") ? [...un.lines] : []
   const named = new Map<string, string>()
-  exprs.forEach((e, j) => {
+  exprs.forEach((e) => {
     if (e === "i" || e === "0" || named.has(e)) return
     named.set(e, `ix${named.size}`)
     lines.push(`const ix${named.size - 1} = ${e};`)

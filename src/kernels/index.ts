@@ -18,7 +18,7 @@ import { type WindowParams, validateReduceWindow, validateSelectWindow } from ".
 
 export type { DType, Storage } from "./dtype.js"
 export { DTYPES, allocStorage, isFloat, isInteger, isStorageOf, shortName, sizeOf, storageName, stridesOf, typeString } from "./dtype.js"
-export { type HostArray, describe, hostArray } from "./HostArray.js"
+export { type HostArray, describe as describeArray, hostArray } from "./HostArray.js"
 export {
   BackendUnavailableError,
   EXACT_INT_LIMIT,

@@ -106,7 +106,7 @@ export const validateBroadcastInDim = (x: HostArray, shape: ReadonlyArray<number
 /** gpu.js implementation of `broadcastInDim` (lax.broadcast_in_dim). */
 export const gpujsBroadcastInDim = (x: HostArray, shape: ReadonlyArray<number>, bdims: ReadonlyArray<number>): HostArray => {
   const xs = stridesOf(x.shape)
-  const maps = shape.map((n, d) => {
+  const maps = shape.map((_, d) => {
     const j = bdims.indexOf(d)
     return plain(j < 0 || x.shape[j] === 1 ? 0 : xs[j]!)
   })

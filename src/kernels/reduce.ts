@@ -52,6 +52,30 @@ export const loopNest = (loops: { shape: ReadonlyArray<number>; strides: Readonl
   return body
 }
 
+const BLOCK = 256
+
+/**
+ * `acc += x` over `loops`, summing the innermost loop in blocks of 256 when it is long, so the
+ * float32 rounding error grows with n/256 + 256 terms rather than n.
+ */
+const blockedSum = (loops: { shape: ReadonlyArray<number>; strides: ReadonlyArray<number> }, base: string): string[] => {
+  const n = loops.shape.length
+  const len = loops.shape[n - 1] ?? 0
+  if (len <= 2 * BLOCK) return loopNest(loops, base, (idx) => [`acc = acc + a0[${idx}];`])
+  const stride = loops.strides[n - 1]!
+  const blocks = Math.floor(len / BLOCK)
+  const rest = len - blocks * BLOCK
+  return loopNest({ shape: loops.shape.slice(0, -1), strides: loops.strides.slice(0, -1) }, base, (idx) => [
+    `const ob = ${idx};`,
+    `for (let rb = 0; rb < ${blocks}; rb++) {`,
+    `  let part = 0.0;`,
+    `  for (let rc = 0; rc < ${BLOCK}; rc++) { part = part + a0[ob + (rb * ${BLOCK} + rc) * ${stride}]; }`,
+    `  acc = acc + part;`,
+    `}`,
+    ...(rest > 0 ? [`for (let rr = 0; rr < ${rest}; rr++) { acc = acc + a0[ob + (${blocks * BLOCK} + rr) * ${stride}]; }`] : [])
+  ])
+}
+
 const reduceSource = (layout: ReduceLayout, mode: Mode, signed: boolean): string => {
   const un = unravel(layout.kept.shape, "i", "c")
   const base = linear(un.coords, layout.kept.strides)
@@ -81,7 +105,7 @@ const reduceSource = (layout: ReduceLayout, mode: Mode, signed: boolean): string
   if (mode === "sum" || mode === "prod") {
     lines.push(`let acc = ${mode === "prod" ? "1.0" : "0.0"};`)
     const op = mode === "prod" ? "*" : "+"
-    lines.push(...loopNest(layout.loops, "base", (idx) => [`acc = acc ${op} a0[${idx}];`]), `return acc;`)
+    lines.push(...(mode === "sum" ? blockedSum(layout.loops, "base") : loopNest(layout.loops, "base", (idx) => [`acc = acc ${op} a0[${idx}];`])), `return acc;`)
     return kernelSource(1, 0, lines)
   }
   // float max/min/argmax/argmin: the first element seeds; NaN wins and stays (JAX)

@@ -119,3 +119,15 @@ describe("reduce", () => {
     expect(Array.from(s.data)).toEqual([21])
   })
 })
+
+describe("long reductions", () => {
+  it("reduce sum over 300000 elements is blocked: error far below sequential float32 summation", () => {
+    const n = 300000
+    const x = hostArray("float32", [n], new Float32Array(n).fill(Math.fround(0.1)))
+    const exact = n * Math.fround(0.1)
+    // sequential float32 summation drifts by about 80 here; 256-element blocks keep it below 1
+    expect(Math.abs(reduce("sum", x, [0]).data[0]! - exact)).toBeLessThan(1)
+    const m = hostArray("float32", [3, 700], Float32Array.from({ length: 2100 }, (_, k) => Math.fround(Math.cos(k))))
+    assertAllclose(reduce("sum", m, [1]), reduceRef("sum", ref(m), [1]).data, { atol: 1e-4 })
+  })
+})

@@ -14,7 +14,7 @@ const arbWindow = (values: fc.Arbitrary<number>) =>
     .chain((s) =>
       fc.tuple(
         arbTensorOf("float32", s, values),
-        fc.tuple(...s.map((n) => fc.record({ w: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), lo: fc.integer({ min: -1, max: 2 }), hi: fc.integer({ min: -1, max: 2 }) })))
+        fc.tuple(...s.map(() => fc.record({ w: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), lo: fc.integer({ min: -1, max: 2 }), hi: fc.integer({ min: -1, max: 2 }) })))
       )
     )
     .filter(([x, ws]) => x.shape.every((n, d) => n + ws[d]!.lo + ws[d]!.hi >= 0 && outDim(n, ws[d]!.w, ws[d]!.s, ws[d]!.lo, ws[d]!.hi) > 0))

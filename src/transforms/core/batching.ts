@@ -4,6 +4,7 @@ import type { BatchDim, Primitive } from "./primitive.js"
 import { Tensor } from "./Tensor.js"
 import { Trace, Tracer, newMain } from "./trace.js"
 import * as lax from "./lax.js"
+import { TransformArgumentError } from "./errors.js"
 
 export class BatchTracer extends Tracer {
   constructor(trace: Trace, readonly val: Tensor, readonly batchDim: BatchDim) {
@@ -59,7 +60,9 @@ export const vmapFlat = (
       const t = trace.fullRaise(o) as BatchTracer
       const want = od[i] === undefined ? 0 : od[i]!
       if (want === null) {
-        if (t.batchDim !== null) throw new Error("vmap: an output with outAxes null varies over the mapped axis")
+        if (t.batchDim !== null) {
+          throw new TransformArgumentError({ transform: "jax.vmap", message: `jax.vmap: output ${i} was given outAxes null but it varies over the mapped axis (${t.val.aval}); give it an axis (e.g. 0), or return a value that does not depend on the mapped inputs.` })
+        }
         return t.val
       }
       const moved = t.batchDim === null ? lax.broadcastInDim(t.val, [axisSize, ...t.val.shape], t.val.shape.map((_, k) => k + 1)) : lax.moveAxis(t.val, t.batchDim, 0)

@@ -9,7 +9,7 @@
 import { Cause, Effect, Exit, type Fiber } from "effect"
 import type { Tensor } from "../core/Tensor.js"
 import { EffectBodyFailure } from "../raw/effectful.js"
-import { Frame, ParamStore, PRNGSequence, StateStore } from "../../effects/Frame.js"
+import { Frame, NameTable, ParamStore, PRNGSequence, StateStore } from "../../effects/Frame.js"
 import { CurrentModuleScope, Params, frameContext, frameOf, runIn, type ModuleScope } from "../../effects/services.js"
 import { HaikuContextError } from "../../effects/errors.js"
 
@@ -35,6 +35,10 @@ export interface Snapshot {
   readonly outer: Frame
   readonly scope: ModuleScope | null
   readonly fiber: Fiber.Fiber<unknown, unknown>
+  /** Module-name counters to start inner frames from (default: the outer frame's, as they are when the inner frame is built). */
+  readonly names?: NameTable
+  /** Likewise for the current module scope's counters. */
+  readonly scopeNames?: NameTable
 }
 
 /** Take the snapshot for wrapper `api` (dies outside a transform, as Haiku's ValueError). */
@@ -60,11 +64,25 @@ export const innerFrame = (snap: Snapshot, rng: PRNGSequence | null, handler: st
     new ParamStore(snap.outer.params),
     snap.outer.state === null ? null : new StateStore(snap.outer.state),
     [rng],
-    snap.outer.names.clone(),
+    (snap.names ?? snap.outer.names).clone(),
     handler
   )
 
-const cloneScope = (scope: ModuleScope | null): ModuleScope | null => (scope === null ? null : { ...scope, names: scope.names.clone() })
+/**
+ * The snapshot with the module-name counters (top level and current scope) frozen as they are
+ * now, so bodies traced later resolve the same names as a first step run now (Haiku's
+ * `share_python_state=False`, taken before `hk.scan`'s unrolled first step).
+ */
+export const freezeNames = (snap: Snapshot): Snapshot => ({ ...snap, names: snap.outer.names.clone(), ...(snap.scope === null ? {} : { scopeNames: snap.scope.names.clone() }) })
+
+/** Merge `source`'s counters and used names into `target` (max counter, union of names). */
+export const mergeNames = (target: NameTable, source: NameTable): void => {
+  for (const [k, v] of source.counters) target.counters.set(k, Math.max(target.counters.get(k) ?? 0, v))
+  for (const n of source.used) target.used.add(n)
+}
+
+/** The scope an inner body runs in: the snapshot's, with its own copy of the name counters. */
+export const innerScope = (snap: Snapshot): ModuleScope | null => (snap.scope === null ? null : { ...snap.scope, names: (snap.scopeNames ?? snap.scope.names).clone() })
 
 /** Collect what `inner` created or changed, recording the names in `layout`. */
 export const collect = (inner: Frame, layout: Layout): Threaded => {
@@ -92,7 +110,7 @@ export const pureBody =
   (snap: Snapshot, f: (...args: any[]) => unknown, makeInner: (args: unknown[]) => [Frame, unknown[]], layout: Layout) =>
   (...args: unknown[]): [unknown, Threaded] => {
     const [inner, userArgs] = makeInner(args)
-    const out = runSyncIn(snap, runIn(frameContext(inner, cloneScope(snap.scope)), f as any, userArgs))
+    const out = runSyncIn(snap, runIn(frameContext(inner, innerScope(snap)), f as any, userArgs))
     return [out, collect(inner, layout)]
   }
 
@@ -115,7 +133,9 @@ export const writeBack = (outer: Frame, layout: Layout, t: Threaded, options: { 
 /** Run a raw-transform thunk; a typed failure of the body becomes this Effect's failure. */
 export const finishRaw = <A>(thunk: () => A): Effect.Effect<A, any, never> => {
   try {
-    return Effect.succeed(thunk())
+    const out = thunk()
+    // a raw transform reports a typed failure of an Effect body as a failed Effect
+    return Effect.isEffect(out) ? (out as Effect.Effect<A, any, never>) : Effect.succeed(out)
   } catch (e) {
     if (e instanceof EffectBodyFailure) return Effect.failCause(e.cause as Cause.Cause<any>)
     throw e

@@ -1,0 +1,47 @@
+/**
+ * `hk.Sequential`: call layers one after another.
+ */
+import { Effect } from "effect"
+import type { Tensor } from "../../transforms/core/Tensor.js"
+import { attach, module, type Module } from "../../effects/module.js"
+import type { Naming } from "../../effects/services.js"
+
+/** A layer: a function of a tensor (and, for the first layer, extra arguments) returning a tensor or an Effect of one. */
+export type Layer = (x: Tensor, ...args: any[]) => Tensor | Effect.Effect<Tensor, any, any>
+
+type ContextOf<O> = O extends Effect.Effect<any, any, infer R> ? R : never
+type ErrorOf<O> = O extends Effect.Effect<any, infer E, any> ? E : never
+type Rest<F> = F extends (x: Tensor, ...args: infer A) => any ? A : []
+
+/** A constructed `hk.Sequential` of `L`: its first layer's extra arguments, the union of the layers' requirements. */
+export type Sequential<L extends ReadonlyArray<Layer>> = Module<
+  (x: Tensor, ...args: Rest<L[0]>) => Effect.Effect<Tensor, ErrorOf<ReturnType<L[number]>>, ContextOf<ReturnType<L[number]>>>,
+  { readonly layers: L }
+>
+
+/**
+ * Runs `layers` in order; extra call arguments go to the first layer only, as in Haiku. Layers
+ * may be modules or plain functions (`jax.nn.relu`).
+ *
+ * Haiku: `hk.Sequential`.
+ *
+ * @example
+ * const f = (x: Tensor) => Effect.gen(function* () {
+ *   const net = yield* hk.Sequential([yield* hk.Linear(8), jax.nn.relu, yield* hk.Linear(2)])
+ *   return yield* net(x)
+ * })
+ */
+export const Sequential = <const L extends ReadonlyArray<Layer>>(layers: L, options: { readonly name?: string } = {}): Effect.Effect<Sequential<L>, never, Naming> =>
+  module(options.name ?? "sequential", (self) => {
+    const body = (x: Tensor, args: ReadonlyArray<unknown>) =>
+      Effect.gen(function* () {
+        let out = x
+        for (let i = 0; i < layers.length; i++) {
+          const r = i === 0 ? layers[i]!(out, ...args) : layers[i]!(out)
+          out = Effect.isEffect(r) ? yield* r : r
+        }
+        return out
+      })
+    const call = (x: Tensor, ...args: unknown[]) => self.call(body(x, args))
+    return attach(call, { moduleName: self.moduleName, name: self.name, layers }) as unknown as Sequential<L>
+  })
