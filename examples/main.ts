@@ -16,7 +16,7 @@ Trains hk.nets.MLP([300, 100, 10]) on the MNIST digits of the \`mnist\` package 
 1,000 test, split by --seed), saves a checkpoint, reloads it, and prints the seed table.
 
 Options:
-  --epochs N        passes over the training set (default 8)
+  --epochs N        passes over the training set (default 10)
   --batch-size N    examples per step (default 128)
   --lr X            adam learning rate (default 0.001)
   --seed N          seed for init, split and shuffling (default 0)
@@ -71,7 +71,7 @@ const parse = () => {
     }
   }
   return {
-    epochs: values.epochs === undefined ? 8 : positiveInt("epochs", values.epochs),
+    epochs: values.epochs === undefined ? 10 : positiveInt("epochs", values.epochs),
     batchSize: values["batch-size"] === undefined ? 128 : positiveInt("batch-size", values["batch-size"]),
     lr,
     seed,

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest"
+import { Effect } from "effect"
+import { data, hk, jax, jnp, optax, type Tensor } from "../../src/index.js"
+
+describe("training", () => {
+  it("a short training run (200 steps) lowers the loss on MNIST", async () => {
+    const { train } = await Effect.runPromise(data.loadMnist({ seed: 3 }))
+    const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([64, 10]), (mlp) => mlp(x))))
+    const loss = (p: hk.ParamTree, x: Tensor, y: Tensor) =>
+      Effect.map(net.apply(p, x), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(jax.nn.logSoftmax(logits), jax.nn.oneHot(y, 10)), { axis: -1 }))))
+    const opt = optax.adam(1e-3)
+    let params = Effect.runSync(net.init(jax.random.key(0), jnp.zeros([1, 784])))
+    let state = opt.init(params)
+    const step = jax.jit(jax.valueAndGrad(loss))
+    const losses: number[] = []
+    let epoch = 0
+    while (losses.length < 200) {
+      for (const b of data.batches(train, 32, { seed: epoch++ })) {
+        const [l, g] = Effect.runSync(step(params, b.images, b.labels))
+        const [u, s] = opt.update(g, state, params)
+        params = optax.applyUpdates(params, u)
+        state = s
+        losses.push(l.item())
+        if (losses.length === 200) break
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    expect(mean(losses.slice(0, 20))).toBeGreaterThan(1.8)
+    expect(mean(losses.slice(-20))).toBeLessThan(0.7)
+  }, 120_000)
+})
