@@ -60,6 +60,8 @@ export class EvalTrace extends Trace {
     return val
   }
   processPrimitive(prim: Primitive, tracers: Tensor[], params: any): Tensor[] {
+    // the shape rule validates eagerly too, so eager and traced code fail with the same error
+    prim.abstractEval(tracers.map((t) => t.aval), params)
     return prim.impl(tracers as ConcreteTensor[], params)
   }
 }
