@@ -30,9 +30,38 @@ export {
 export { module, nameScope, camelToSnake, type ModuleHandle, type Module } from "./effects/module.js"
 export { Linear, type LinearOptions } from "./effects/modules/Linear.js"
 export * as initializers from "./effects/initializers.js"
-export * as nets from "./effects/nets.js"
+export * as nets from "./nn/nets/index.js"
 export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, type LiftedBody } from "./transforms/hk/lift.js"
 export { vmap, type HkVmapOptions } from "./transforms/hk/vmap.js"
 export { evalShape, type ShapeOf } from "./transforms/hk/evalShape.js"
 export { grad, valueAndGrad, jvp } from "./transforms/hk/autodiff.js"
 export { scan, map, type ScanOptions } from "./transforms/hk/scan.js"
+export {
+  Conv2D,
+  BatchNorm,
+  ExponentialMovingAverage,
+  LayerNorm,
+  Dropout,
+  dropout,
+  Sequential,
+  maxPool,
+  avgPool,
+  Flatten,
+  flatten,
+  ModuleConfigError,
+  type Conv2DOptions,
+  type BatchNormOptions,
+  type BatchNormCallOptions,
+  type ExponentialMovingAverageOptions,
+  type LayerNormOptions,
+  type LayerNormCallOptions,
+  type DropoutOptions,
+  type Layer,
+  type PoolOptions
+} from "./nn/modules/index.js"
+export { foriLoop } from "./transforms/hk/foriLoop.js"
+export { whileLoop } from "./transforms/hk/whileLoop.js"
+export { cond, switch } from "./transforms/hk/cond.js"
+export { remat } from "./transforms/hk/remat.js"
+export { layerStack, type LayerStackOptions } from "./transforms/hk/layerStack.js"
+export { NewParametersError, BranchStructureError } from "./transforms/hk/errors.js"

@@ -58,3 +58,4 @@ export {
 export { OptimizerError } from "./nn/optim/index.js"
 export { MnistLoadError } from "./nn/data/index.js"
 export { BackendUnavailableError, KernelLimitError, IndexOutOfRangeError, IntegerRangeError, KernelShapeError } from "./kernels/errors.js"
+export { ModuleConfigError } from "./nn/modules/errors.js"

@@ -8,6 +8,18 @@ import type { Initializer } from "../getParameter.js"
 import { attach, module, type Module } from "../module.js"
 import type { Naming, Params, Rng } from "../services.js"
 import { Linear } from "./Linear.js"
+import { PRNGSequence } from "../Frame.js"
+import * as random from "../../transforms/random/random.js"
+import * as lax from "../../transforms/core/lax.js"
+import type { Key } from "../../transforms/random/random.js"
+
+/** Per-call options of an MLP: dropout between layers with an explicit key, as in Haiku. */
+export interface MLPCallOptions {
+  /** Drop each hidden activation with this probability (Haiku: `dropout_rate`). */
+  readonly dropoutRate?: number
+  /** The key dropout draws from (Haiku: `rng`); required with `dropoutRate`. */
+  readonly rng?: Key
+}
 
 /** Options of {@link MLP}. */
 export interface MLPOptions {
@@ -23,7 +35,7 @@ export interface MLPOptions {
 }
 
 /** A constructed `hk.nets.MLP`. */
-export type MLP = Module<(x: Tensor) => Effect.Effect<Tensor, never, Params | Rng>, { readonly layers: ReadonlyArray<Linear> }>
+export type MLP = Module<(x: Tensor, options?: MLPCallOptions) => Effect.Effect<Tensor, never, Params | Rng>, { readonly layers: ReadonlyArray<Linear> }>
 
 /**
  * Layers `Linear(outputSizes[i], { name: "linear_i" })` built in the constructor, so their
@@ -44,15 +56,27 @@ export const MLP = (outputSizes: ReadonlyArray<number>, options: MLPOptions = {}
       (layers) => {
         const activation = options.activation ?? relu
         const last = layers.length - 1
-        const body = Effect.fnUntraced(function* (x: Tensor) {
+        const body = Effect.fnUntraced(function* (x: Tensor, call: MLPCallOptions) {
+          const rate = call.dropoutRate
+          if (rate !== undefined && (!(rate >= 0 && rate < 1) || call.rng === undefined)) {
+            throw new RangeError(`${self.moduleName}: dropoutRate must be in [0, 1) and comes with an explicit rng key (Haiku's MLP takes dropout_rate and rng together); got rate ${rate}${call.rng === undefined ? " and no rng" : ""}.`)
+          }
+          const rng = rate !== undefined ? new PRNGSequence(call.rng!) : null
           let out = x
           for (let i = 0; i <= last; i++) {
             out = yield* layers[i]!(out)
-            if (i < last || options.activateFinal) out = activation(out)
+            if (i < last || options.activateFinal) {
+              // as Haiku: dropout on the pre-activation of every activated layer
+              if (rng !== null && rate! > 0) {
+                const keep = random.bernoulli(rng.next(), 1 - rate!, out.shape)
+                out = lax.selectN(keep, lax.zerosLike(out), lax.div(out, lax.scalar(1 - rate!, out.dtype)))
+              }
+              out = activation(out)
+            }
           }
           return out
         })
-        return attach((x: Tensor) => self.call(body(x)), { moduleName: self.moduleName, name: self.name, layers })
+        return attach((x: Tensor, call: MLPCallOptions = {}) => self.call(body(x, call)), { moduleName: self.moduleName, name: self.name, layers })
       }
     )
   )

@@ -126,7 +126,12 @@ export const BatchNorm = (options: BatchNormOptions): Effect.Effect<BatchNorm, n
         const call = (x: Tensor, isTraining: boolean, callOptions: BatchNormCallOptions = {}) =>
           Effect.suspend(() => {
             const t = checkInput(API, self.moduleName, x, "an input of rank >= 1")
-            if (typeof isTraining !== "boolean") throw ModuleConfigError.make(API, "isTraining", `module '${self.moduleName}' must be called as bn(x, isTraining) with a boolean isTraining, got ${typeof isTraining}.`)
+            if (typeof isTraining !== "boolean") throw ModuleConfigError.make(
+                API,
+                "isTraining",
+                `module '${self.moduleName}' must be called as bn(x, isTraining) with a JS boolean isTraining, got ${typeof isTraining}. ` +
+                  "It selects code, so it cannot be traced: close over it instead of passing it through jax.jit / jax.evalShape, which trace their arguments."
+              )
             return guardParams(API, self.moduleName, t, self.call(body(t, isTraining, callOptions)))
           })
         return attach(call, { moduleName: self.moduleName, name: self.name, meanEma, varEma })

@@ -1,0 +1,11 @@
+/** Stock modules (`hk.Conv2D`, `hk.BatchNorm`, …), re-exported into the `hk` namespace. */
+export { Conv2D, type Conv2DOptions } from "./Conv2D.js"
+export { BatchNorm, type BatchNormOptions, type BatchNormCallOptions } from "./BatchNorm.js"
+export { ExponentialMovingAverage, type ExponentialMovingAverageOptions } from "./ExponentialMovingAverage.js"
+export { LayerNorm, type LayerNormOptions, type LayerNormCallOptions } from "./LayerNorm.js"
+export { Dropout, dropout, type DropoutOptions } from "./Dropout.js"
+export { Sequential, type Layer } from "./Sequential.js"
+export { maxPool, avgPool, type PoolOptions } from "./pool.js"
+export { Flatten, flatten } from "./Flatten.js"
+export { ModuleConfigError } from "./errors.js"
+export { samePadding, type Padding } from "./inputs.js"
