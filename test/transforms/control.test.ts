@@ -138,3 +138,28 @@ describe("whileLoop / foriLoop / checkpoint", () => {
     expectClose(jax.grad(jax.checkpoint(f))(x), jax.grad(f)(x), { atol: 1e-6 })
   })
 })
+
+describe("batching rules keep unmapped values unmapped", () => {
+  it("vmap of scan: a carry that never meets a mapped value stays unbatched (fixpoint), and results equal the loop", () => {
+    const xs = randn(20, [3, 4, 2]) // mapped over axis 1 below
+    const f = (x: Tensor) =>
+      jax.lax.scan((c: [Tensor, Tensor], xi: Tensor) => [[jnp.add(c[0], 1), jnp.add(c[1], xi)] as [Tensor, Tensor], c[0]] as const, [jnp.zeros([]), jnp.zeros([2])] as [Tensor, Tensor], x)
+    const jaxpr = String(jax.makeJaxpr(jax.vmap(f, { inAxes: 1 }))(xs))
+    expect(jaxpr).toMatch(/scan/)
+    const [[count, acc], ys] = jax.vmap(f, { inAxes: 1 })(xs) as unknown as [[Tensor, Tensor], Tensor]
+    expect(count.shape).toEqual([4])
+    expect(acc.shape).toEqual([4, 2])
+    expect(ys.shape).toEqual([4, 3])
+    expectClose(acc, jnp.sum(xs, { axis: 0 }), { atol: 1e-5 })
+  })
+
+  it("vmap of cond with an unmapped predicate leaves outputs that ignore the mapped operand unmapped", () => {
+    const w = jnp.array([1, 2])
+    const f = (x: Tensor) => jax.lax.cond(true, (a: Tensor) => [jnp.multiply(a, 2), w] as const, (a: Tensor) => [a, jnp.multiply(w, 3)] as const, x)
+    const jaxpr = String(jax.makeJaxpr(jax.vmap(f, { outAxes: [0, null] }))(jnp.ones([5, 2])))
+    expect(jaxpr).toMatch(/cond/)
+    const [y, same] = jax.vmap(f, { outAxes: [0, null] })(jnp.ones([5, 2])) as unknown as [Tensor, Tensor]
+    expect(y.shape).toEqual([5, 2])
+    expect(same.toArray()).toEqual([1, 2])
+  })
+})

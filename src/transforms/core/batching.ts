@@ -69,3 +69,52 @@ export const vmapFlat = (
       return lax.moveAxis(moved, 0, want < 0 ? want + moved.ndim : want)
     })
   })
+
+/**
+ * Map `f` with outputs left where the trace puts them: each output is returned batched at 0,
+ * or unbatched when it does not depend on a mapped input (and `force[i]` is false).
+ */
+export const vmapFlatNatural = (
+  f: (...xs: Tensor[]) => Tensor[],
+  axisSize: number,
+  inDims: ReadonlyArray<BatchDim>,
+  force: ReadonlyArray<boolean>,
+  args: ReadonlyArray<Tensor>
+): [Tensor[], boolean[]] =>
+  newMain(BatchTrace, "jax.vmap", axisSize, (main) => {
+    const trace = new BatchTrace(main)
+    const tracersIn = args.map((x, i) => (inDims[i] === null ? x : new BatchTracer(trace, x, inDims[i]!)))
+    const outs = f(...tracersIn).map((o) => trace.fullRaise(o) as BatchTracer)
+    const batched = outs.map((t, i) => t.batchDim !== null || (force[i] ?? false))
+    const vals = outs.map((t, i) => {
+      if (!batched[i]) return t.val
+      return t.batchDim === null ? lax.broadcastInDim(t.val, [axisSize, ...t.val.shape], t.val.shape.map((_, k) => k + 1)) : lax.moveAxis(t.val, t.batchDim, 0)
+    })
+    return [vals, batched]
+  })
+
+import { ClosedJaxpr, evalClosed, traceToJaxpr } from "./jaxpr.js"
+
+/**
+ * The batched version of a closed jaxpr: inputs mapped at 0 where `inDims` says so; outputs
+ * batched at 0 where they depend on a mapped input or `force` asks, else unbatched.
+ */
+export const batchJaxpr = (
+  closed: ClosedJaxpr,
+  axisSize: number,
+  inDims: ReadonlyArray<BatchDim>,
+  force: ReadonlyArray<boolean>,
+  name: string
+): { jaxpr: ClosedJaxpr; outBatched: boolean[] } => {
+  let outBatched: boolean[] = []
+  const { closed: jaxpr } = traceToJaxpr(
+    (...a: Tensor[]) => {
+      const [vals, b] = vmapFlatNatural((...xs) => evalClosed(closed, xs), axisSize, inDims, force, a)
+      outBatched = b
+      return vals
+    },
+    closed.inAvals.map((a, i) => (inDims[i] === null ? a : new ShapedArray([axisSize, ...a.shape], a.dtype))),
+    name
+  )
+  return { jaxpr, outBatched }
+}

@@ -1,8 +1,9 @@
 /**
  * `hk.cond` and `hk.switch`: `jax.lax.cond` / `jax.lax.switch` over Haiku-effectful branches.
  *
- * - **state / rng**: every branch receives the current state and rng sequence and returns them,
- *   so the taken branch's updates win.
+ * - **state / rng**: every branch receives the current state and rng sequence and returns the
+ *   parts any branch changes (found by one abstract run of each branch), so the taken branch's
+ *   updates win.
  * - **params**: read as constants. During init, parameters (and state) created by a branch are
  *   outputs of the cond too, so every branch must create the same ones (`BranchStructureError`
  *   otherwise, suggesting `hk.runningInit()`).
@@ -15,7 +16,7 @@ import { cond as rawCond, switchCase as rawSwitch } from "../raw/control.js"
 import type { Params } from "../../effects/services.js"
 import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
 import { BranchStructureError } from "./errors.js"
-import { adoptNames, carriedStep, carryOf, carryValues, runStep, type Carry, type CarryLayout, type Step } from "./carry.js"
+import { adoptNames, carriedStep, carryOf, carryValues, narrow, runStep, type Carry, type CarryLayout, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot, type Snapshot } from "./wrap.js"
 
 type Fn = (...args: any[]) => any
@@ -36,7 +37,7 @@ interface Created {
   readonly state: Array<readonly [string, string]>
 }
 
-const key = ([b, n]: readonly [string, string]) => `${b}/${n}`
+const key = ([b, n]: readonly [string, string, ...unknown[]]) => `${b}/${n}`
 const byKey = <T extends readonly [string, string, ...unknown[]]>(a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)
 
 /** Run one branch in its own carried step; split what it created from the carry. */
@@ -45,11 +46,11 @@ const runBranch = (snap: Snapshot, layout: CarryLayout, carry0: Carry, f: Fn, ar
   steps.push(step)
   const out = runStep(snap, step, f, args)
   const params = step.frame.params.ownEntries().sort(byKey)
-  const known = new Set(layout.keys.map(key))
+  const known = new Set(layout.entries.map(key))
   const fresh = (step.frame.state?.ownEntries() ?? []).filter((e) => !known.has(key(e))).sort(byKey)
   return [
     out,
-    { carry: carryValues(step, layout, api), newParams: params.map((e) => e[2]), newState: fresh.flatMap(([, , p]) => [p.initial, p.current]) },
+    { carry: carryValues(step, layout, carry0, api), newParams: params.map((e) => e[2]), newState: fresh.flatMap(([, , p]) => [p.initial, p.current]) },
     { params: params.map(([b, n]) => [b, n] as const), state: fresh.map(([b, n]) => [b, n] as const) }
   ]
 }
@@ -58,38 +59,47 @@ const sameCreated = (a: Created, b: Created) =>
   a.params.length === b.params.length && a.state.length === b.state.length && a.params.every((p, i) => key(p) === key(b.params[i]!)) && a.state.every((p, i) => key(p) === key(b.state[i]!))
 
 /** Shared by `hk.cond` and `hk.switch`: `run(wrapped branches)` calls the raw transform. */
-const branched = (api: string, jaxName: string, names: ReadonlyArray<string>, branches: ReadonlyArray<Fn>, run: (wrapped: Array<(...ops: unknown[]) => unknown>) => unknown) =>
+const branched = (
+  api: string,
+  jaxName: string,
+  names: ReadonlyArray<string>,
+  branches: ReadonlyArray<Fn>,
+  operands: unknown[],
+  run: (wrapped: Array<(...ops: unknown[]) => unknown>) => unknown
+) =>
   Effect.withFiber((fiber) => {
     const snap = freezeNames(snapshot(fiber, api, jaxName))
-    const [layout, carry0] = carryOf(snap.outer)
-    const steps: Step[] = []
-    const created: Array<Created | null> = branches.map(() => null)
-    const wrapped = branches.map((f, k) => (...ops: unknown[]) => {
-      const [out, threaded, made] = runBranch(snap, layout, carry0, f, ops, api, steps)
-      created[k] = made
-      const first = created.find((c) => c !== null)!
-      if (!sameCreated(first, made)) {
-        const report: Record<string, string[]> = {}
-        created.forEach((c, j) => {
-          if (c !== null) report[names[j]!] = [...c.params, ...c.state].map(key)
-        })
-        throw BranchStructureError.make(api, report)
-      }
-      return [out, threaded]
-    })
-    return Effect.map(finishRaw(() => run(wrapped) as [unknown, BranchOut]), ([out, t]) => {
-      const made = created.find((c) => c !== null)!
-      const outer = snap.outer
-      made.params.forEach(([b, n], i) => outer.params.set(b, n, t.newParams[i]!))
-      made.state.forEach(([b, n], i) => outer.state!.set(b, n, { initial: t.newState[2 * i]!, current: t.newState[2 * i + 1]! }))
-      layout.keys.forEach(([b, n], i) => outer.state!.setCurrent(b, n, t.carry[0][i]!))
-      if (layout.hasRng && outer.rng !== null) {
-        const [k, ...subs] = t.carry[1]
-        outer.rng.key = k as typeof outer.rng.key
-        outer.rng.subkeys = subs as typeof outer.rng.subkeys
-      }
-      adoptNames(snap, steps)
-      return out
+    const probes = branches.map((f) => (step: Step, ops: unknown[]) => void runStep(snap, step, f, ops))
+    return Effect.flatMap(narrow(snap, carryOf(snap.outer)[0], probes, operands, api, { allowCreation: true }), ([layout, carry0]) => {
+      const steps: Step[] = []
+      const created: Array<Created | null> = branches.map(() => null)
+      const wrapped = branches.map((f, k) => (...ops: unknown[]) => {
+        const [out, threaded, made] = runBranch(snap, layout, carry0, f, ops, api, steps)
+        created[k] = made
+        const first = created.find((c) => c !== null)!
+        if (!sameCreated(first, made)) {
+          const report: Record<string, string[]> = {}
+          created.forEach((c, j) => {
+            if (c !== null) report[names[j]!] = [...c.params, ...c.state].map(key)
+          })
+          throw BranchStructureError.make(api, report)
+        }
+        return [out, threaded]
+      })
+      return Effect.map(finishRaw(() => run(wrapped) as [unknown, BranchOut]), ([out, t]) => {
+        const made = created.find((c) => c !== null)!
+        const outer = snap.outer
+        made.params.forEach(([b, n], i) => outer.params.set(b, n, t.newParams[i]!))
+        made.state.forEach(([b, n], i) => outer.state!.set(b, n, { initial: t.newState[2 * i]!, current: t.newState[2 * i + 1]! }))
+        layout.carried.forEach((i, j) => outer.state!.setCurrent(layout.entries[i]![0], layout.entries[i]![1], t.carry[0][j]!))
+        if (layout.hasRng && outer.rng !== null) {
+          const [k, ...subs] = t.carry[1]
+          outer.rng.key = k as typeof outer.rng.key
+          outer.rng.subkeys = subs as typeof outer.rng.subkeys
+        }
+        adoptNames(snap, steps)
+        return out
+      })
     })
   })
 
@@ -109,7 +119,7 @@ export const cond = <T extends Fn, F extends Fn>(
   falseFn: F,
   ...operands: Parameters<T>
 ): Effect.Effect<ValueOf<ReturnType<T>>, ErrorOf<ReturnType<T>> | ErrorOf<ReturnType<F>>, ContextOf<ReturnType<T>> | ContextOf<ReturnType<F>> | Params> =>
-  branched("hk.cond", "jax.lax.cond", ["falseFn", "trueFn"], [falseFn, trueFn], ([f, t]) => runCond(pred, t!, f!, ...operands)) as any
+  branched("hk.cond", "jax.lax.cond", ["falseFn", "trueFn"], [falseFn, trueFn], operands, ([f, t]) => runCond(pred, t!, f!, ...operands)) as any
 
 /**
  * Run `branches[index](...operands)` (index clamped into range) with Haiku-effectful branches;
@@ -125,6 +135,6 @@ export const switch_ = <F extends Fn>(
   branches: ReadonlyArray<F>,
   ...operands: Parameters<F>
 ): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>> | Params> =>
-  branched("hk.switch", "jax.lax.switch", branches.map((_, i) => `branch ${i}`), branches, (ws) => runSwitch(index, ws, ...operands)) as any
+  branched("hk.switch", "jax.lax.switch", branches.map((_, i) => `branch ${i}`), branches, operands, (ws) => runSwitch(index, ws, ...operands)) as any
 
 export { switch_ as switch }

@@ -14,7 +14,7 @@ import { foriLoop as rawForiLoop } from "../raw/control.js"
 import { WrappedTransformError } from "../../effects/errors.js"
 import type { Params } from "../../effects/services.js"
 import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
-import { callHere, carriedStep, carryOf, carryOut, runStep, writeCarry, type Carry, type Step } from "./carry.js"
+import { callHere, carriedStep, carryOf, carryOut, narrow, runStep, writeCarry, type Carry, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot, type Snapshot } from "./wrap.js"
 
 type RawFori = (lower: number | Tensor, upper: number | Tensor, body: (i: Tensor, val: any) => unknown, init: unknown) => unknown
@@ -28,21 +28,24 @@ const checkBound = (b: unknown, which: string): number | Tensor => {
 }
 
 const carried = (snap: Snapshot, body: (i: Tensor, val: any) => unknown, lower: number | Tensor, upper: number | Tensor, init: unknown): Effect.Effect<unknown, any, never> => {
-  const [layout, carry0] = carryOf(snap.outer)
-  const steps: Step[] = []
-  const pure = (i: Tensor, [v, hs]: [unknown, Carry]) => {
-    const step = carriedStep(snap, layout, hs, API)
-    steps.push(step)
-    const v2 = runStep(snap, step, body, [i, v])
-    return [v2, carryOut(step, layout, API)]
-  }
-  return Effect.map(
-    finishRaw(() => runFori(lower, upper, pure, [init, carry0]) as [unknown, Carry]),
-    ([v, hs]) => {
-      writeCarry(snap, layout, hs, steps)
-      return v
+  const [full] = carryOf(snap.outer)
+  const probe = (step: Step, [i, v]: unknown[]) => void runStep(snap, step, body, [i, v])
+  return Effect.flatMap(narrow(snap, full, [probe], [{ shape: [], dtype: "int32" }, init], API), ([layout, carry0]) => {
+    const steps: Step[] = []
+    const pure = (i: Tensor, [v, hs]: [unknown, Carry]) => {
+      const step = carriedStep(snap, layout, hs, API)
+      steps.push(step)
+      const v2 = runStep(snap, step, body, [i, v])
+      return [v2, carryOut(step, layout, hs, API)]
     }
-  )
+    return Effect.map(
+      finishRaw(() => runFori(lower, upper, pure, [init, carry0]) as [unknown, Carry]),
+      ([v, hs]) => {
+        writeCarry(snap, layout, hs, steps)
+        return v
+      }
+    )
+  })
 }
 
 /**

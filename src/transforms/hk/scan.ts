@@ -20,7 +20,7 @@ import { asTensor } from "../raw/args.js"
 import { WrappedTransformError } from "../../effects/errors.js"
 import type { Params } from "../../effects/services.js"
 import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
-import { callHere, carriedStep, carryOf, carryOut, runStep, writeCarry, type Carry, type Step } from "./carry.js"
+import { callHere, carriedStep, carryOf, carryOut, narrow, runStep, writeCarry, type Carry, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot, type Snapshot } from "./wrap.js"
 
 /** Options of {@link scan}: those of `jax.lax.scan`. */
@@ -40,7 +40,7 @@ const err = (api: string, message: string) => new WrappedTransformError({ transf
 const leaves = (xs: unknown, api: string): Tensor[] => tree.leaves(xs).map((l) => asTensor(l, api))
 
 /** The number of steps: `length`, or the (common) leading size of the `xs` leaves. */
-export const scanLength = (xs: unknown, length: number | undefined, api: string): number => {
+const scanLength = (xs: unknown, length: number | undefined, api: string): number => {
   const sizes = new Set(leaves(xs, api).map((x) => (x.ndim === 0 ? -1 : x.shape[0]!)))
   if (sizes.has(-1)) throw err(api, "every leaf of xs must have a leading axis to scan over; got a scalar.")
   if (length !== undefined) sizes.add(length)
@@ -61,27 +61,31 @@ const pair = (out: unknown, api: string): [unknown, unknown] => {
   return out as [unknown, unknown]
 }
 
-/** The traced part: a full `jax.lax.scan` with the Haiku state in the carry. */
-export const scanCarried = (snap: Snapshot, f: AnyScanFn, init: unknown, xs: unknown, length: number, reverse: boolean, api: string): Effect.Effect<[unknown, unknown], any, never> => {
-  const [layout, carry0] = carryOf(snap.outer)
-  const steps: Step[] = []
-  const body = ([c, hs]: [unknown, Carry], x: unknown) => {
-    const step = carriedStep(snap, layout, hs, api)
-    steps.push(step)
-    const [c2, y] = pair(runStep(snap, step, f, [c, x]), api)
-    return [[c2, carryOut(step, layout, api)], y]
-  }
-  return Effect.map(
-    finishRaw(() => runScan(body, [init, carry0], xs ?? null, { length, reverse }) as [[unknown, Carry], unknown]),
-    ([[c, hs], ys]) => {
-      writeCarry(snap, layout, hs, steps)
-      return [c, ys] as [unknown, unknown]
+/** The traced part: a full `jax.lax.scan` with the Haiku state the body changes in the carry. */
+const scanCarried = (snap: Snapshot, f: AnyScanFn, init: unknown, xs: unknown, length: number, reverse: boolean, api: string): Effect.Effect<[unknown, unknown], any, never> => {
+  const [full] = carryOf(snap.outer)
+  const xRow = mapXs(xs, (x) => ({ shape: x.shape.slice(1), dtype: x.dtype }) as unknown as Tensor, api)
+  const probe = (step: Step, [c, x]: unknown[]) => void pair(runStep(snap, step, f, [c, x]), api)
+  return Effect.flatMap(narrow(snap, full, [probe], [init, xRow], api), ([layout, carry0]) => {
+    const steps: Step[] = []
+    const body = ([c, hs]: [unknown, Carry], x: unknown) => {
+      const step = carriedStep(snap, layout, hs, api)
+      steps.push(step)
+      const [c2, y] = pair(runStep(snap, step, f, [c, x]), api)
+      return [[c2, carryOut(step, layout, hs, api)], y]
     }
-  )
+    return Effect.map(
+      finishRaw(() => runScan(body, [init, carry0], xs ?? null, { length, reverse }) as [[unknown, Carry], unknown]),
+      ([[c, hs], ys]) => {
+        writeCarry(snap, layout, hs, steps)
+        return [c, ys] as [unknown, unknown]
+      }
+    )
+  })
 }
 
 /** Shared by `hk.scan` and `hk.map`. */
-export const scanImpl = (f: AnyScanFn, init: unknown, xs: unknown, options: ScanOptions, api: string, jaxName: string) =>
+const scanImpl = (f: AnyScanFn, init: unknown, xs: unknown, options: ScanOptions, api: string, jaxName: string) =>
   Effect.withFiber((fiber) => {
     const snap = freezeNames(snapshot(fiber, api, jaxName))
     const length = scanLength(xs, options.length, api)

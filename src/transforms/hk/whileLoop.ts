@@ -12,24 +12,14 @@ import { Tensor } from "../core/Tensor.js"
 import { whileLoop as rawWhileLoop } from "../raw/control.js"
 import { WrappedTransformError } from "../../effects/errors.js"
 import type { Params } from "../../effects/services.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
-import { carriedStep, carryOf, carryOut, runStep, writeCarry, type Carry, type Step } from "./carry.js"
+import type { ContextOf, ErrorOf } from "../../effects/transform.js"
+import { carriedStep, carryOf, carryOut, narrow, runStep, stepChanged, writeCarry, type Carry, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot } from "./wrap.js"
 
 type RawWhile = (cond: (val: any) => unknown, body: (val: any) => unknown, init: unknown) => unknown
 const runWhile = rawWhileLoop as unknown as RawWhile
 
 const API = "hk.whileLoop"
-
-/** Did running `cond` change the state, the rng or the parameters of its step? */
-const changed = (step: Step, [state, rng]: Carry, nKeys: number): boolean => {
-  if (step.frame.params.ownEntries().length > 0) return true
-  const store = step.frame.state
-  if (store !== null && (store.ownEntries().length !== nKeys || store.ownEntries().some(([, , p], i) => p.current !== state[i]))) return true
-  const seq = step.frame.rng
-  if (seq !== null && (seq.key !== rng[0] || seq.subkeys.length !== rng.length - 1 || seq.subkeys.some((k, i) => k !== rng[i + 1]))) return true
-  return false
-}
 
 /**
  * `while (cond(val)) val = body(val)` with Haiku-effectful `cond` and `body`. Not allowed during
@@ -60,30 +50,33 @@ export const whileLoop = <T, C extends (val: T) => any, B extends (val: T) => an
           "Please use `hk.runningInit` to run the body unconditionally: if (yield* hk.runningInit()) { val = yield* body(val) } else { val = yield* hk.whileLoop(cond, body, val) }."
       })
     }
-    const [layout, carry0] = carryOf(snap.outer)
-    const steps: Step[] = []
-    const pureCond = ([v, hs]: [T, Carry]): Tensor | boolean => {
-      const step = carriedStep(snap, layout, hs, API)
-      const out = runStep(snap, step, cond, [v]) as ValueOf<ReturnType<C>>
-      if (changed(step, hs, layout.keys.length)) {
-        throw new WrappedTransformError({
-          transform: API,
-          message: "`hk.whileLoop` does not support `hk.setState`, `hk.nextRngKey` (et al) in `cond`: it runs once per iteration outside the carried state. Move the state change or key draw into `body`."
-        })
+    const [full] = carryOf(snap.outer)
+    const probe = (step: Step, [v]: unknown[]) => void runStep(snap, step, body, [v])
+    return Effect.flatMap(narrow(snap, full, [probe], [init], API), ([layout, carry0]) => {
+      const steps: Step[] = []
+      const pureCond = ([v, hs]: [T, Carry]): Tensor | boolean => {
+        const step = carriedStep(snap, layout, hs, API)
+        const out = runStep(snap, step, cond, [v])
+        if (stepChanged(step, layout, hs)) {
+          throw new WrappedTransformError({
+            transform: API,
+            message: "`hk.whileLoop` does not support `hk.setState`, `hk.nextRngKey` (et al) in `cond`: it runs once per iteration outside the carried state. Move the state change or key draw into `body`."
+          })
+        }
+        return out as Tensor | boolean
       }
-      return out as Tensor | boolean
-    }
-    const pureBody = ([v, hs]: [T, Carry]) => {
-      const step = carriedStep(snap, layout, hs, API)
-      steps.push(step)
-      const v2 = runStep(snap, step, body, [v])
-      return [v2, carryOut(step, layout, API)]
-    }
-    return Effect.map(
-      finishRaw(() => runWhile(pureCond, pureBody, [init, carry0]) as [T, Carry]),
-      ([v, hs]) => {
-        writeCarry(snap, layout, hs, steps)
-        return v
+      const pureBody = ([v, hs]: [T, Carry]) => {
+        const step = carriedStep(snap, layout, hs, API)
+        steps.push(step)
+        const v2 = runStep(snap, step, body, [v])
+        return [v2, carryOut(step, layout, hs, API)]
       }
-    )
+      return Effect.map(
+        finishRaw(() => runWhile(pureCond, pureBody, [init, carry0]) as [T, Carry]),
+        ([v, hs]) => {
+          writeCarry(snap, layout, hs, steps)
+          return v
+        }
+      )
+    })
   })

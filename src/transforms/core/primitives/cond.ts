@@ -11,7 +11,7 @@ import { UndefPrimal } from "../primitive.js"
 import { ConcreteTensor, Tensor } from "../Tensor.js"
 import { bind } from "../trace.js"
 import { jvpFlat } from "../jvp.js"
-import { vmapFlat } from "../batching.js"
+import { vmapFlat, batchJaxpr } from "../batching.js"
 import { backwardPass } from "../transpose.js"
 import * as lax from "../lax.js"
 import { instantiate, isUndef, moveBatchToFront } from "./families.js"
@@ -93,20 +93,19 @@ export const cond: PrimitiveDef<CondParams> = {
   },
   batch: ([index, ...ops], [di, ...dops], { branches }, axisSize) => {
     const nOut = branches[0]!.outAvals.length
-    const batchBranch = (b: ClosedJaxpr, inDims: ReadonlyArray<BatchDim>) =>
-      traceToJaxpr(
-        (...a: Tensor[]) => vmapFlat((...xs) => evalClosed(b, xs), axisSize, inDims, () => new Array(nOut).fill(0), a),
-        b.inAvals.map((a, i) => (inDims[i] === null ? a : new ShapedArray([axisSize, ...a.shape], a.dtype))),
-        "jax.lax.cond (vmap)"
-      ).closed
     const opsFront = ops.map((o, i) => (dops[i] === null ? o : lax.moveAxis(o, dops[i]!, 0)))
     const inDims = dops.map((d) => (d === null ? null : 0))
     if (di === null) {
-      return [bind(cond, [index!, ...opsFront], { branches: branches.map((b) => batchBranch(b, inDims)) }), new Array(nOut).fill(0)]
+      // an output is batched if any branch batches it; then every branch must produce it batched
+      const natural = branches.map((b) => batchJaxpr(b, axisSize, inDims, new Array(nOut).fill(false), "jax.lax.cond (vmap)").outBatched)
+      const force = new Array(nOut).fill(false).map((_, j) => natural.some((n) => n[j]))
+      const batched = branches.map((b) => batchJaxpr(b, axisSize, inDims, force, "jax.lax.cond (vmap)").jaxpr)
+      return [bind(cond, [index!, ...opsFront], { branches: batched }), force.map((f) => (f ? 0 : null))]
     }
     // a batched index: run every branch on the batch, then select per example
     const idx = moveBatchToFront(index!, di!, axisSize)
-    const results = branches.map((b) => evalClosed(batchBranch(b, inDims), opsFront))
+    const all = new Array(nOut).fill(true)
+    const results = branches.map((b) => evalClosed(batchJaxpr(b, axisSize, inDims, all, "jax.lax.cond (vmap)").jaxpr, opsFront))
     const outs = results[0]!.map((_, j) => {
       let out = results[0]![j]!
       for (let k = 1; k < branches.length; k++) {

@@ -14,7 +14,7 @@ import { UndefPrimal } from "../primitive.js"
 import { Tensor } from "../Tensor.js"
 import { bind } from "../trace.js"
 import { jvpFlat } from "../jvp.js"
-import { vmapFlat } from "../batching.js"
+import { batchJaxpr } from "../batching.js"
 import { backwardPass } from "../transpose.js"
 import * as lax from "../lax.js"
 import { instantiate, isUndef, moveBatchToFront } from "./families.js"
@@ -174,21 +174,22 @@ export const scan: PrimitiveDef<ScanParams> = {
   batch: (vals, dims, p, axisSize) => {
     const [cd, kd, xd] = split(dims, p.numConsts, p.numCarry)
     const [cv, kv, xv] = split(vals, p.numConsts, p.numCarry)
-    // consts keep their batching; the carry is batched if anything is (a fixpoint would be tighter)
-    const anyBatched = dims.some((d) => d !== null)
-    const carryVals = kv!.map((v, i) => (anyBatched ? moveBatchToFront(v, kd![i]!, axisSize) : v))
-    const constVals = cv!.map((v, i) => (cd![i] === null ? v : lax.moveAxis(v, cd![i]!, 0)))
-    const xsVals = xv!.map((v, i) => (xd![i] === null ? v : lax.moveAxis(v, xd![i]!, 1)))
-    const inDims: BatchDim[] = [...cd!.map((d) => (d === null ? null : 0)), ...kv!.map(() => (anyBatched ? 0 : null)), ...xd!.map((d) => (d === null ? null : 0))]
-    const bodyAvals = p.jaxpr.inAvals.map((a, i) => (inDims[i] === null ? a : new ShapedArray([axisSize, ...a.shape], a.dtype)))
     const nOut = p.jaxpr.outAvals.length
-    const { closed: batchedBody } = traceToJaxpr(
-      (...a: Tensor[]) => vmapFlat((...xs) => evalClosed(p.jaxpr, xs), axisSize, inDims, () => new Array(nOut).fill(0), a),
-      bodyAvals,
-      "jax.lax.scan (vmap)"
-    )
-    const outs = bind(scan, [...constVals, ...carryVals, ...xsVals], { ...p, jaxpr: batchedBody })
-    return [outs, outs.map((_, i) => (i < p.numCarry ? 0 : 1))]
+    // the carry is batched where its initial value is, or where the body makes it so: a fixpoint
+    let carryBatched = kd!.map((d) => d !== null)
+    let batched: ReturnType<typeof batchJaxpr>
+    for (;;) {
+      const inDims: BatchDim[] = [...cd!.map((d) => (d === null ? null : 0)), ...carryBatched.map((b) => (b ? 0 : null)), ...xd!.map((d) => (d === null ? null : 0))]
+      batched = batchJaxpr(p.jaxpr, axisSize, inDims, [...carryBatched, ...new Array(nOut - p.numCarry).fill(false)], "jax.lax.scan (vmap)")
+      const next = carryBatched.map((b, i) => b || batched.outBatched[i]!)
+      if (next.every((b, i) => b === carryBatched[i])) break
+      carryBatched = next
+    }
+    const constVals = cv!.map((v, i) => (cd![i] === null ? v : lax.moveAxis(v, cd![i]!, 0)))
+    const carryVals = kv!.map((v, i) => (carryBatched[i] ? moveBatchToFront(v, kd![i]!, axisSize) : v))
+    const xsVals = xv!.map((v, i) => (xd![i] === null ? v : lax.moveAxis(v, xd![i]!, 1)))
+    const outs = bind(scan, [...constVals, ...carryVals, ...xsVals], { ...p, jaxpr: batched.jaxpr })
+    return [outs, outs.map((_, i) => (batched.outBatched[i] ? (i < p.numCarry ? 0 : 1) : null))]
   },
   printParams: (p) => `length=${p.length} num_carry=${p.numCarry} num_consts=${p.numConsts} reverse=${p.reverse ? "True" : "False"}`,
   subJaxprs: (p) => [{ name: "jaxpr", jaxpr: p.jaxpr }]
