@@ -73,7 +73,7 @@ const detailTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
         continue
       }
       const chk = row.check ? `${row.check.ok ? "ok" : "**WRONG**"} ${row.check.relErr.toExponential(1)} (${r.tolerance.toExponential(0)})` : "not checked"
-      const counter = row.counter ? `${row.counter.perCall} ${row.counter.label}` : ""
+      const counter = row.counter ? `${row.counter.label}: ${row.counter.perCall}` : ""
       lines.push(
         `| ${r.id} | ${row.name} | ${row.samples} | ${fmt(row.medianMs)} | ${fmt(row.minMs)} | ${fmt(row.firstMs)} | ${fmt(row.setupMs)} | ${chk} | ${counter} |`
       )

@@ -21,7 +21,7 @@ Measures tanka, tfjs-wasm, jax-js, hand-written gpu.js kernels and plain JS, int
 and writes the results block of BENCHMARKS.md.
 
 Options:
-  --quick         smoke run: matmul 256 only, small budgets (~30 s); does not write BENCHMARKS.md
+  --quick         smoke run: matmul 256 only, small budgets (about 10 s); does not write BENCHMARKS.md
                   unless --out is given
   --only LIST     comma-separated groups or workload ids (${GROUPS.map((g) => g.group).join(", ")}, or e.g. matmul-512)
   --out PATH      markdown file to update (default BENCHMARKS.md for a full run)

@@ -18,10 +18,15 @@
 import { elementwise } from "./elementwise.js"
 import { matmul } from "./matmul.js"
 import { mlp } from "./mlp.js"
+import { dispatch, jitWorkloads } from "./dispatch.js"
+import { haiku } from "./haiku.js"
 import type { WorkloadFactory } from "./common.js"
 
 export const GROUPS: ReadonlyArray<{ readonly group: string; readonly build: WorkloadFactory }> = [
   { group: "matmul", build: matmul },
   { group: "elementwise", build: elementwise },
-  { group: "mlp", build: mlp }
+  { group: "mlp", build: mlp },
+  { group: "dispatch", build: dispatch },
+  { group: "jit", build: jitWorkloads },
+  { group: "haiku", build: haiku }
 ]
