@@ -20,6 +20,7 @@ import { matmul } from "./matmul.js"
 import { mlp } from "./mlp.js"
 import { dispatch, jitWorkloads } from "./dispatch.js"
 import { haiku } from "./haiku.js"
+import { train } from "./train.js"
 import type { WorkloadFactory } from "./common.js"
 
 export const GROUPS: ReadonlyArray<{ readonly group: string; readonly build: WorkloadFactory }> = [
@@ -28,5 +29,6 @@ export const GROUPS: ReadonlyArray<{ readonly group: string; readonly build: Wor
   { group: "mlp", build: mlp },
   { group: "dispatch", build: dispatch },
   { group: "jit", build: jitWorkloads },
-  { group: "haiku", build: haiku }
+  { group: "haiku", build: haiku },
+  { group: "train", build: train }
 ]

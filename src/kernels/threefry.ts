@@ -5,11 +5,11 @@
  */
 import { launch } from "./backend.js"
 import { kernelSource } from "./codegen.js"
-import { allocStorage, sizeOf } from "./dtype.js"
+import { allocStorage, sizeOf, type Storage } from "./dtype.js"
 import { shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { checkArray, checkDtype, checkSizes, types } from "./shape.js"
-import { joinPlanes, planes } from "./transfer.js"
+import { joinPlanes } from "./transfer.js"
 
 const ROTATIONS = [
   [13, 15, 26, 6],
@@ -22,7 +22,11 @@ interface Word {
   readonly l: string
 }
 
-/** Generates the kernel body: inputs a0..a7 = k0h,k0l,k1h,k1l,x0h,x0l,x1h,x1l; `s0` picks the output half. */
+/**
+ * Generates the kernel body. Two inputs, each four 16-bit planes interleaved per element:
+ * a0 = [k0h, k0l, k1h, k1l], a1 = [x0h, x0l, x1h, x1l] (two storage buffers instead of eight,
+ * so WebGPU's default limit of 8 per shader stage is met); `s0` picks the output half.
+ */
 export const threefrySource = (): string => {
   const lines: string[] = []
   let n = 0
@@ -56,7 +60,7 @@ export const threefrySource = (): string => {
   }
   const konst = (v: number): Word => ({ h: `${(v >>> 16).toFixed(1)}`, l: `${(v & 0xffff).toFixed(1)}` })
   const names = ["k0h", "k0l", "k1h", "k1l", "x0h", "x0l", "x1h", "x1l"]
-  names.forEach((v, j) => lines.push(`const ${v} = a${j}[i];`))
+  names.forEach((v, j) => lines.push(`const ${v} = a${j >> 2}[i * 4 + ${j & 3}];`))
   const k0: Word = { h: "k0h", l: "k0l" }
   const k1: Word = { h: "k1h", l: "k1l" }
   const ks2 = xor(xor(k0, k1), konst(0x1bd11bda))
@@ -72,7 +76,7 @@ export const threefrySource = (): string => {
     x1 = add(add(x1, ks[(g + 2) % 3]!), konst(g + 1))
   }
   lines.push(`return s0 < 0.5 ? ${x0.h} : (s0 < 1.5 ? ${x0.l} : (s0 < 2.5 ? ${x1.h} : ${x1.l}));`)
-  return kernelSource(8, 1, lines)
+  return kernelSource(2, 1, lines)
 }
 
 /** Validates a threefry2x32 call. */
@@ -87,12 +91,35 @@ export const validateThreefry = (k0: HostArray, k1: HostArray, x0: HostArray, x1
   checkSizes("threefry2x32", k0)
 }
 
-/** gpu.js implementation of `threefry2x32` (inputs validated): four launches, one per output half. */
+/** Elements per launch: the interleaved inputs hold 4 per element, and float32 index maths is exact below 2^24. */
+const CHUNK = 1 << 22
+
+/** Interleave the 16-bit planes of two uint32 arrays over [start, end): [ah, al, bh, bl] per element. */
+const interleave = (a: Storage, b: Storage, start: number, end: number): Float32Array => {
+  const out = new Float32Array((end - start) * 4)
+  for (let k = start, o = 0; k < end; k++, o += 4) {
+    const u = a[k]! >>> 0
+    const v = b[k]! >>> 0
+    out[o] = u >>> 16
+    out[o + 1] = u & 0xffff
+    out[o + 2] = v >>> 16
+    out[o + 3] = v & 0xffff
+  }
+  return out
+}
+
+/** gpu.js implementation of `threefry2x32` (inputs validated): four launches per chunk, one per output half. */
 export const gpujsThreefry = (k0: HostArray, k1: HostArray, x0: HostArray, x1: HostArray): [HostArray, HostArray] => {
   const n = sizeOf(k0.shape)
-  if (n === 0) return [result("uint32", k0.shape, allocStorage("uint32", 0)), result("uint32", k0.shape, allocStorage("uint32", 0))]
-  const arrays = [k0, k1, x0, x1].flatMap((x) => planes(x.data))
-  const spec = { key: "threefry2x32", size: n, arrays: 8, scalars: 1, source: threefrySource }
-  const [h0, l0, h1, l1] = [0, 1, 2, 3].map((sel) => launch(spec, arrays, [sel])) as [Float32Array, Float32Array, Float32Array, Float32Array]
-  return [result("uint32", k0.shape, joinPlanes("uint32", h0, l0)), result("uint32", k0.shape, joinPlanes("uint32", h1, l1))]
+  const y0 = allocStorage("uint32", n)
+  const y1 = allocStorage("uint32", n)
+  for (let start = 0; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK)
+    const arrays = [interleave(k0.data, k1.data, start, end), interleave(x0.data, x1.data, start, end)]
+    const spec = { key: "threefry2x32", size: end - start, arrays: 2, scalars: 1, source: threefrySource }
+    const [h0, l0, h1, l1] = [0, 1, 2, 3].map((sel) => launch(spec, arrays, [sel])) as [Float32Array, Float32Array, Float32Array, Float32Array]
+    y0.set(joinPlanes("uint32", h0, l0), start)
+    y1.set(joinPlanes("uint32", h1, l1), start)
+  }
+  return [result("uint32", k0.shape, y0), result("uint32", k0.shape, y1)]
 }

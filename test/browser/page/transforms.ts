@@ -1,0 +1,121 @@
+/**
+ * A few transform and Haiku cases on the shader paths, through the public entry: grad against
+ * its closed form in float64, vmap against a loop, the MLP loss gradient under jit against the
+ * same computation in webasm, and the seed page's hk.lift example.
+ */
+import { Effect } from "effect"
+import { hk, jax, jnp, type Tensor } from "../../../src/index.js"
+import * as K from "../../../src/kernels/index.js"
+import { assertAllclose } from "../../support/assertAllclose.js"
+import { check, type CheckResult } from "./harness.js"
+
+const randn = (seed: number, shape: ReadonlyArray<number>, scale = 1): Tensor => {
+  let s = (seed * 2654435761) >>> 0
+  const n = shape.reduce((a, b) => a * b, 1)
+  const data = new Float32Array(n)
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    data[i] = ((s / 4294967296) * 2 - 1) * scale
+  }
+  return jnp.array(data, { shape })
+}
+const values = (t: Tensor): number[] => Array.from(t.toTypedArray() as ArrayLike<number>, Number)
+const expectEqual = (actual: unknown, expected: unknown, what: string): void => {
+  const a = JSON.stringify(actual)
+  const e = JSON.stringify(expected)
+  if (a !== e) throw new Error(`${what}: got ${a}, expected ${e}`)
+}
+
+/** Runs `f` in webasm (the reference backend, same page), outside any check, and returns to `mode`. */
+const inWebasm = <T>(mode: K.Mode, f: () => T): T => {
+  K.setBackend("webasm")
+  try {
+    return f()
+  } finally {
+    K.setBackend(mode)
+  }
+}
+
+const mlpInputs = () => ({ x: randn(4, [8, 12]), labels: jnp.array(Int32Array.from([0, 3, 9, 1, 1, 5, 7, 2]), { shape: [8] }) })
+const mlpRun = (params: hk.ParamTree): number[] => {
+  const { x, labels } = mlpInputs()
+  const [l, g] = Effect.runSync(jax.jit(jax.valueAndGrad(mlpLoss))(params, x, labels))
+  return [l.item(), ...Object.values(g).flatMap((b) => Object.values(b).flatMap(values))]
+}
+
+const liftNet = (x: Tensor) => Effect.flatMap(hk.nets.MLP([8, 4]), (m) => m(x))
+const liftF = (x: Tensor) =>
+  Effect.gen(function* () {
+    const inner = hk.transform(liftNet)
+    const params = yield* hk.lift(inner.init, { name: "inner" })(yield* hk.nextRngKey(), x)
+    return yield* jax.vmap(inner.apply, { inAxes: [null, null, 0] })(params, null, x)
+  })
+const liftRun = () => {
+  const { init, apply } = hk.transform(liftF)
+  const xs = jnp.ones([3, 5])
+  const params = Effect.runSync(init(jax.random.key(0), xs))
+  const y = Effect.runSync(apply(params, jax.random.key(0), xs))
+  const shapes = Object.fromEntries(Object.entries(params).map(([m, b]) => [m, Object.fromEntries(Object.entries(b).map(([n, v]) => [n, [...v.shape]]))]))
+  return { shapes, yShape: [...y.shape], y: values(y) }
+}
+
+const mlp = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([16, 10]), (m) => m(x))))
+const mlpLoss = (params: hk.ParamTree, x: Tensor, labels: Tensor) =>
+  Effect.map(mlp.apply(params, x), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(jax.nn.logSoftmax(logits), jax.nn.oneHot(labels, 10)), { axis: -1 }))))
+
+/** The transform/Haiku checks in `mode`. */
+export const runTransforms = async (mode: K.Mode): Promise<CheckResult[]> => {
+  K.setBackend(mode)
+  const suite = `transforms/${mode}`
+  const out: CheckResult[] = []
+
+  out.push(
+    await check(suite, "grad(sum∘tanh)(x) equals 1 - tanh(x)^2 (float64), atol 2e-6", mode, () => {
+      const x = randn(1, [4, 9], 2)
+      const g = jax.grad((t: Tensor) => jnp.sum(jnp.tanh(t)))(x)
+      assertAllclose(values(g), values(x).map((v) => 1 - Math.tanh(v) ** 2), { atol: 2e-6 })
+    })
+  )
+
+  out.push(
+    await check(suite, "vmap(x => tanh(W·x))(xs) equals stack(xs.map(f)) and the float64 reference", mode, () => {
+      const w = randn(2, [6, 5])
+      const xs = randn(3, [7, 5])
+      const f = (x: Tensor) => jnp.tanh(jnp.matmul(w, x))
+      const batched = jax.vmap(f)(xs)
+      expectEqual(batched.shape, [7, 6], "shape")
+      const looped = jnp.stack(Array.from({ length: 7 }, (_, i) => f(jnp.array(values(xs).slice(5 * i, 5 * i + 5), { shape: [5] }))))
+      assertAllclose(values(batched), values(looped), { atol: 1e-6 })
+      const W = values(w)
+      const X = values(xs)
+      const want: number[] = []
+      for (let i = 0; i < 7; i++) for (let r = 0; r < 6; r++) want.push(Math.tanh(W.slice(5 * r, 5 * r + 5).reduce((s, v, k) => s + v * X[5 * i + k]!, 0)))
+      assertAllclose(values(batched), want, { atol: 2e-6 })
+    })
+  )
+
+  // params are initialised in webasm so both modes start from the same numbers
+  const [params, mlpWant] = inWebasm(mode, () => {
+    const p = Effect.runSync(mlp.init(jax.random.key(0), mlpInputs().x))
+    return [p, mlpRun(p)] as const
+  })
+  out.push(
+    await check(suite, "jit(valueAndGrad(MLP loss)) agrees with webasm (atol 1e-5, rtol 1e-5)", mode, () => {
+      assertAllclose(mlpRun(params), mlpWant, { atol: 1e-5, rtol: 1e-5 })
+    })
+  )
+
+  const liftWant = inWebasm(mode, liftRun)
+  const liftName = "seed hk.lift example: inner params under inner/, output [3,4], equal to webasm"
+  out.push(
+    await check(suite, liftName, mode, () => {
+      const got = liftRun()
+      expectEqual(Object.keys(got.shapes).sort(), ["inner/mlp/~/linear_0", "inner/mlp/~/linear_1"], "lifted param names")
+      const l0 = got.shapes["inner/mlp/~/linear_0"]!
+      expectEqual([l0["w"], l0["b"]], [[5, 8], [8]], "inner/mlp/~/linear_0 shapes [w, b]")
+      expectEqual(got.yShape, [3, 4], "output shape")
+      assertAllclose(got.y, liftWant.y, { atol: 1e-5, rtol: 1e-5 })
+    })
+  )
+  return out
+}
