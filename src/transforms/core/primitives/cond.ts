@@ -3,15 +3,14 @@
  * emits a primal call and a separate tangent call that recomputes the primal inside, so the
  * tangent call is linear in its tangent inputs and transposes branch by branch.
  */
-import { ShapedArray } from "../aval.js"
 import { TransformArgumentError, dtypeError } from "../errors.js"
 import { ClosedJaxpr, evalClosed, traceToJaxpr } from "../jaxpr.js"
-import type { BatchDim, PrimitiveDef, Tangent } from "../primitive.js"
+import type { PrimitiveDef, Tangent } from "../primitive.js"
 import { UndefPrimal } from "../primitive.js"
 import { ConcreteTensor, Tensor } from "../Tensor.js"
 import { bind } from "../trace.js"
 import { jvpFlat } from "../jvp.js"
-import { vmapFlat, batchJaxpr } from "../batching.js"
+import { batchJaxpr } from "../batching.js"
 import { backwardPass } from "../transpose.js"
 import * as lax from "../lax.js"
 import { instantiate, isUndef, moveBatchToFront } from "./families.js"
@@ -21,14 +20,14 @@ export interface CondParams {
 }
 
 /** Branch i's tangent function: (primals..., tangents...) -> tangents out. */
-const tangentBranch = (br: ClosedJaxpr, n: number): ClosedJaxpr =>
+export const tangentBranch = (br: ClosedJaxpr, n: number): ClosedJaxpr =>
   traceToJaxpr(
     (...a: Tensor[]) => jvpFlat((...xs) => evalClosed(br, xs), a.slice(0, n), a.slice(n), "jax.lax.cond")[1],
     [...br.inAvals, ...br.inAvals],
     "jax.lax.cond (jvp)"
   ).closed
 
-const clampIndex = (i: number, n: number) => Math.min(Math.max(Math.trunc(i), 0), n - 1)
+export const clampIndex = (i: number, n: number) => Math.min(Math.max(Math.trunc(i), 0), n - 1)
 
 export const cond: PrimitiveDef<CondParams> = {
   name: "cond",
@@ -118,48 +117,4 @@ export const cond: PrimitiveDef<CondParams> = {
   },
   printParams: () => "",
   subJaxprs: (p) => p.branches.map((b, i) => ({ name: `branch${i}`, jaxpr: b }))
-}
-
-/** remat: run a jaxpr, and in reverse mode recompute its primal values instead of storing them. */
-export const remat: PrimitiveDef<{ jaxpr: ClosedJaxpr }> = {
-  name: "checkpoint",
-  impl: (ops, { jaxpr }) => evalClosed(jaxpr, ops) as ConcreteTensor[],
-  abstractEval: (_avals, { jaxpr }) => jaxpr.outAvals,
-  jvp: (ops, tangents, { jaxpr }) => {
-    const ts = tangents.map((t, i) => instantiate(t ?? null, ops[i]!))
-    const primalsOut = bind(remat, ops, { jaxpr })
-    const tangentsOut = bind(remat, [...ops, ...ts], { jaxpr: tangentBranch(jaxpr, ops.length) })
-    return [primalsOut, tangentsOut]
-  },
-  transpose: (cts, ops, { jaxpr }) => {
-    const lin = ops.map(isUndef)
-    const known = ops.filter((o) => !isUndef(o)) as Tensor[]
-    const outAvals = jaxpr.outAvals
-    const t = traceToJaxpr(
-      (...a: Tensor[]) => {
-        let k = 0
-        const args = lin.map((l, i) => (l ? new UndefPrimal(jaxpr.inAvals[i]!) : a[k++]!))
-        const res = backwardPass(jaxpr.jaxpr, jaxpr.consts, args, a.slice(known.length))
-        return res.map((r, i) => (lin[i] ? instantiate(r, jaxpr.inAvals[i]!) : null)).filter((r): r is Tensor => r !== null)
-      },
-      [...known.map((x) => x.aval), ...outAvals],
-      "jax.checkpoint (transpose)"
-    ).closed
-    const outs = bind(remat, [...known, ...outAvals.map((a, i) => instantiate(cts[i] ?? null, a))], { jaxpr: t })
-    let j = 0
-    return lin.map((l) => (l ? outs[j++]! : null))
-  },
-  batch: (ops, dims, { jaxpr }, axisSize) => {
-    const nOut = jaxpr.outAvals.length
-    const front = ops.map((o, i) => (dims[i] === null ? o : lax.moveAxis(o, dims[i]!, 0)))
-    const inDims = dims.map((d) => (d === null ? null : 0))
-    const batched = traceToJaxpr(
-      (...a: Tensor[]) => vmapFlat((...xs) => evalClosed(jaxpr, xs), axisSize, inDims, () => new Array(nOut).fill(0), a),
-      jaxpr.inAvals.map((a, i) => (inDims[i] === null ? a : new ShapedArray([axisSize, ...a.shape], a.dtype))),
-      "jax.checkpoint (vmap)"
-    ).closed
-    return [bind(remat, front, { jaxpr: batched }), new Array(nOut).fill(0)]
-  },
-  printParams: () => "",
-  subJaxprs: (p) => [{ name: "jaxpr", jaxpr: p.jaxpr }]
 }

@@ -113,3 +113,6 @@ export const addTangents = (a: Tangent, b: Tangent): Tangent => (a === null ? b 
 
 /** Instantiate a symbolic zero. */
 export const instantiate = (t: Tangent, like: { shape: ReadonlyArray<number>; dtype: DType }): Tensor => t ?? lax.zerosLike(like)
+
+/** The aval of a primal or an `UndefPrimal` (transpose rules read shapes from either). */
+export const avalOf = (x: unknown): ShapedArray => (x as { aval: ShapedArray }).aval

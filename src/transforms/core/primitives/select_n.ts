@@ -1,4 +1,4 @@
-/** select_n, convert_element_type, stop_gradient, iota. */
+/** `select_n`: select_n(pred, onFalse, onTrue): elementwise choice; linear in the two cases. JAX: `lax.select_n_p`. */
 import { ShapedArray } from "../aval.js"
 import { dtypeError } from "../errors.js"
 import type { PrimitiveDef } from "../primitive.js"
@@ -6,8 +6,7 @@ import type { Tensor } from "../Tensor.js"
 import { bind1 } from "../trace.js"
 import * as lax from "../lax.js"
 import * as K from "../../../kernels/index.js"
-import type { DType } from "../../../kernels/dtype.js"
-import { broadcastingBatch, isUndef, nonlinear, vectorizedBatch, wrap, zeroJvp, instantiate } from "./families.js"
+import { broadcastingBatch, isUndef, wrap, instantiate } from "./families.js"
 import { broadcastShapes } from "../shape.js"
 
 export const select_n: PrimitiveDef = {
@@ -35,36 +34,4 @@ export const select_n: PrimitiveDef = {
     ]
   },
   batch: broadcastingBatch(() => select_n)
-}
-
-export const convert_element_type: PrimitiveDef<{ newDtype: DType }> = {
-  name: "convert_element_type",
-  impl: ([x], { newDtype }) => [wrap(K.convert(x!.host, newDtype))],
-  abstractEval: ([x], { newDtype }) => [new ShapedArray(x!.shape, newDtype)],
-  jvp: ([x], [t], params) => {
-    const o = bind1(convert_element_type, [x!], params)
-    const smooth = x!.dtype === "float32" && params.newDtype === "float32"
-    return [[o], [smooth && t ? bind1(convert_element_type, [t], params) : null]]
-  },
-  transpose: (cts, [x]) => [cts[0] ? lax.convertElementType(cts[0], (x as { aval: ShapedArray }).aval.dtype) : null],
-  batch: vectorizedBatch(() => convert_element_type),
-  printParams: (p) => `new_dtype=${p.newDtype}`
-}
-
-export const stop_gradient: PrimitiveDef = {
-  name: "stop_gradient",
-  impl: ([x]) => [x!],
-  abstractEval: ([x]) => [x!],
-  jvp: zeroJvp(() => stop_gradient),
-  transpose: nonlinear,
-  batch: vectorizedBatch(() => stop_gradient)
-}
-
-export const iota: PrimitiveDef<{ dtype: DType; shape: number[]; dimension: number }> = {
-  name: "iota",
-  impl: (_args, { dtype, shape, dimension }) => [wrap(K.iota(dtype, shape, dimension))],
-  abstractEval: (_avals, { dtype, shape }) => [new ShapedArray(shape, dtype)],
-  jvp: zeroJvp(() => iota),
-  transpose: nonlinear,
-  batch: (_v, _d, params) => [[bind1(iota, [], params)], [null]]
 }
