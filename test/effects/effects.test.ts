@@ -5,16 +5,8 @@
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
+import { thrown, run } from "../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
 const keysEqual = (a: Tensor, b: Tensor) => expect(Array.from(a.toTypedArray())).toEqual(Array.from(b.toTypedArray()))
 
 describe("getParameter", () => {

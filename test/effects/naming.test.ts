@@ -2,19 +2,11 @@
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { hk, jnp, type Tensor } from "../../src/index.js"
+import { thrown, run } from "../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
 const names = (f: () => Effect.Effect<unknown, never, any>) => Object.keys(run(hk.transform(f as () => Effect.Effect<unknown, never, hk.Params | hk.Naming | hk.Rng>).init(0)))
 const x = jnp.ones([1, 2])
 const use = (m: (x: Tensor) => Effect.Effect<Tensor, never, any>) => m(x)
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
 
 /** A user module with a child built in the constructor, one in __call__ and one in method "encode". */
 const Parent = () =>

@@ -4,17 +4,9 @@ import fc from "fast-check"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
 import { assertAllclose } from "../support/assertAllclose.js"
+import { thrown, close } from "../support/effects.js"
 
 const run = <A>(e: Effect.Effect<A, any, any>): A => Effect.runSync(e as Effect.Effect<A, any, never>)
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
-const close = (a: Tensor, b: Tensor, atol = 1e-5) => assertAllclose(a.toTypedArray(), b.toTypedArray(), { atol, rtol: 1e-5 })
 const flat = (t: hk.ParamTree) => Object.entries(t).flatMap(([m, b]) => Object.entries(b).map(([n, v]) => [`${m}/${n}`, Array.from(v.toTypedArray())] as const))
 const rows = (xs: Tensor) => Array.from({ length: xs.shape[0]! }, (_, i) => jnp.slice(xs, i))
 

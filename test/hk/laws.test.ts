@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
+import { run } from "../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
 const flat = (t: hk.ParamTree) => Object.entries(t).flatMap(([m, b]) => Object.entries(b).map(([n, v]) => [`${m}/${n}`, Array.from(v.toTypedArray())] as const))
 const net = (x: Tensor) => Effect.flatMap(hk.nets.MLP([3, 2]), (m) => m(x))
 const x = jnp.array([[0.5, -1, 2]])

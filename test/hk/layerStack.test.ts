@@ -4,9 +4,9 @@ import fc from "fast-check"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
 import { assertAllclose } from "../support/assertAllclose.js"
+import { close } from "../support/effects.js"
 
 const run = <A>(e: Effect.Effect<A, any, any>): A => Effect.runSync(e as Effect.Effect<A, any, never>)
-const close = (a: Tensor, b: Tensor, atol = 1e-5) => assertAllclose(a.toTypedArray(), b.toTypedArray(), { atol, rtol: 1e-5 })
 const shapes = (t: hk.ParamTree) => Object.fromEntries(Object.entries(t).map(([m, b]) => [m, Object.fromEntries(Object.entries(b).map(([n, v]) => [n, v.shape]))]))
 const layerOf = (t: hk.ParamTree, prefix: string, i: number): hk.ParamTree =>
   Object.fromEntries(

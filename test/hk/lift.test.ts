@@ -3,16 +3,8 @@ import { describe, expect, it } from "vitest"
 import fc from "fast-check"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
+import { thrown, run } from "../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
 const net = (sizes: number[]) => (x: Tensor) => Effect.flatMap(hk.nets.MLP(sizes), (m) => m(x))
 
 describe("hk.lift", () => {

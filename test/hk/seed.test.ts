@@ -6,16 +6,9 @@ import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
 import { seedTable } from "../../examples/seed-table.js"
+import { thrown } from "../support/effects.js"
 
 const shapesOf = (t: hk.ParamTree) => Object.fromEntries(Object.entries(t).map(([m, b]) => [m, Object.fromEntries(Object.entries(b).map(([n, v]) => [n, [...v.shape]]))]))
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
 
 describe("seed example 1: jax.evalShape on a side-effecting function", () => {
   it("fails with UnexpectedTracerError pointing at hk.getParameter and naming hk.evalShape (runtime, for plain-JS callers)", () => {

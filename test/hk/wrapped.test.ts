@@ -5,17 +5,8 @@ import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../src/index.js"
 import { assertAllclose } from "../support/assertAllclose.js"
 import { kernelLaunches } from "../../src/kernels/index.js"
+import { thrown, run, close } from "../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
-const close = (a: Tensor, b: Tensor, atol = 1e-5) => assertAllclose(a.toTypedArray(), b.toTypedArray(), { atol, rtol: 1e-5 })
 const mlp = (x: Tensor) => Effect.flatMap(hk.nets.MLP([4, 3]), (m) => m(x))
 
 describe("hk.vmap", () => {

@@ -8,8 +8,8 @@ import { hk, jax, jnp, type Tensor } from "../../../src/index.js"
 import { samePadding } from "../../../src/nn/modules/index.js"
 import { randn, f64 } from "../../support/values.js"
 import { assertAllclose } from "../../support/assertAllclose.js"
+import { run } from "../../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
 
 interface ConvCase {
   readonly x: ReadonlyArray<number> // N,H,W,C

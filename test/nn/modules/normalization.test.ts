@@ -7,16 +7,8 @@ import { Effect } from "effect"
 import { hk, jnp, type Tensor } from "../../../src/index.js"
 import { randn, f64 } from "../../support/values.js"
 import { assertAllclose } from "../../support/assertAllclose.js"
+import { thrown, run } from "../../support/effects.js"
 
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
-const thrown = (f: () => unknown): any => {
-  try {
-    f()
-  } catch (e) {
-    return e
-  }
-  throw new Error("expected an error")
-}
 
 /** Per-channel (last axis) mean and biased variance of a [..., C] array, in float64. */
 const channelStats = (x: Float64Array, c: number) => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { hk, jax, jnp, type Tensor } from "../../../src/index.js"
 import { kernelLaunches } from "../../../src/kernels/index.js"
+import { run } from "../../support/effects.js"
 
 type Shapes = Record<string, Record<string, string>>
 interface Struct {
@@ -19,7 +20,6 @@ const show = (tree: Record<string, Record<string, Struct>>): Shapes =>
   Object.fromEntries(Object.entries(tree).map(([m, b]) => [m, Object.fromEntries(Object.entries(b).map(([n, v]) => [n, `${DT[v.dtype]}[${v.shape.join(", ")}]`]))]))
 const size = (tree: Record<string, Record<string, Struct>>): number =>
   Object.values(tree).reduce((s, b) => s + Object.values(b).reduce((t, v) => t + v.shape.reduce((a, c) => a * c, 1), 0), 0)
-const run = <A>(e: Effect.Effect<A, any, never>): A => Effect.runSync(e)
 
 describe("param trees match Haiku's integration checkpoints", () => {
   it("nets.MLP([3, 4, 5]) on f32[8, 3]: mlp/~/linear_i, 53 params", () => {

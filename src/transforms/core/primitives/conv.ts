@@ -82,6 +82,16 @@ const reshapeAxisInto = (src: number, dst: number, x: Tensor): Tensor => {
   return lax.reshape(lax.transpose(x, perm), newShape)
 }
 
+/** The spatial sizes of input, filter and output after their dilations (JAX's vjp padding inputs). */
+const dilatedSpatial = (lhs: ReadonlyArray<number>, rhs: ReadonlyArray<number>, out: ReadonlyArray<number>, p: ConvParams) => {
+  const dn = p.dimensionNumbers
+  return {
+    lhsDil: dilateShape(take(lhs, dn.lhs.slice(2)), p.lhsDilation),
+    rhsDil: dilateShape(take(rhs, dn.rhs.slice(2)), p.rhsDilation),
+    outDil: dilateShape(take(out, dn.out.slice(2)), p.windowStrides)
+  }
+}
+
 const transposeLhs = (g: Tensor, lhsAval: ShapedArray, rhs0: Tensor, p: ConvParams): Tensor => {
   const dn = p.dimensionNumbers
   let rhs = rhs0
@@ -92,12 +102,7 @@ const transposeLhs = (g: Tensor, lhsAval: ShapedArray, rhs0: Tensor, p: ConvPara
     rhs = reshapeAxisInto(dn.rhs[0]!, dn.rhs[1]!, reshapeAxisOutOf(dn.rhs[0]!, p.batchGroupCount, rhs))
     fgc = p.batchGroupCount
   }
-  const lhsSd = take(lhsAval.shape, dn.lhs.slice(2))
-  const rhsSd = take(rhs.shape, dn.rhs.slice(2))
-  const outSd = take(g.shape, dn.out.slice(2))
-  const lhsDil = dilateShape(lhsSd, p.lhsDilation)
-  const rhsDil = dilateShape(rhsSd, p.rhsDilation)
-  const outDil = dilateShape(outSd, p.windowStrides)
+  const { lhsDil, rhsDil, outDil } = dilatedSpatial(lhsAval.shape, rhs.shape, g.shape, p)
   const before = rhsDil.map((r, i) => r - p.padding[i]![0] - 1)
   const after = lhsDil.map((l, i) => l + rhsDil[i]! - 1 - outDil[i]! - before[i]!)
   let out = conv(g, rev(rhs, dn.rhs.slice(2)), {
@@ -124,12 +129,7 @@ const transposeRhs = (g: Tensor, lhs: Tensor, rhsAval: ShapedArray, p: ConvParam
     bgc = fgc
     fgc = 1
   }
-  const lhsSd = take(lhs.shape, dn.lhs.slice(2))
-  const rhsSd = take(rhsAval.shape, dn.rhs.slice(2))
-  const outSd = take(g.shape, dn.out.slice(2))
-  const lhsDil = dilateShape(lhsSd, p.lhsDilation)
-  const rhsDil = dilateShape(rhsSd, p.rhsDilation)
-  const outDil = dilateShape(outSd, p.windowStrides)
+  const { lhsDil, rhsDil, outDil } = dilatedSpatial(lhs.shape, rhsAval.shape, g.shape, p)
   const lo = p.padding.map((q) => q[0])
   const hi = outDil.map((o, i) => o - lhsDil[i]! + (rhsDil[i]! - lo[i]! - 1))
   return conv(lhs, g, {
