@@ -39,7 +39,7 @@ export const seedTable = async (): Promise<Array<SeedRow>> => [
     const out = Effect.runSync(jax.vmap(apply, { inAxes: [null, null, 0] })(params, null, xs()))
     return `output [${out.shape.join(",")}]`
   }),
-  row("vmapping inside a hk.transform", "hk.transform(x => jax.vmap(net)(x))", () => {
+  row("vmapping inside a hk.transform", "hk.transform(x => jax.vmap(net)(x))   (a compile error in TypeScript; this is what a plain-JS caller gets)", () => {
     // a compile error in TypeScript (see test/types/purity.test.ts); a plain-JS caller gets this:
     const { init } = hk.transform((x: Tensor) => (jax.vmap as any)(net)(x) as Effect.Effect<Tensor>)
     Effect.runSync(init(key(), xs()))
