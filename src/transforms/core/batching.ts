@@ -2,7 +2,8 @@
 import { ShapedArray } from "./aval.js"
 import type { BatchDim, Primitive } from "./primitive.js"
 import { Tensor } from "./Tensor.js"
-import { Trace, Tracer, newMain } from "./trace.js"
+import { Trace, Tracer, bind, newMain } from "./trace.js"
+import { ClosedJaxpr, evalClosed, traceToJaxpr } from "./jaxpr.js"
 import * as lax from "./lax.js"
 import { TransformArgumentError } from "./errors.js"
 
@@ -33,15 +34,13 @@ export class BatchTrace extends Trace {
     const dimsIn = ts.map((t) => t.batchDim)
     if (dimsIn.every((d) => d === null)) {
       // nothing mapped reaches this primitive: apply it once, unbatched
-      return prim.batch === undefined ? [] : bindUnbatched(prim, valsIn, params).map((v) => new BatchTracer(this, v, null))
+      return bind(prim, valsIn, params).map((v) => new BatchTracer(this, v, null))
     }
     const [valsOut, dimsOut] = prim.batch(valsIn, dimsIn, params, this.axisSize)
     return valsOut.map((v, i) => new BatchTracer(this, v, dimsOut[i] ?? null))
   }
 }
 
-import { bind } from "./trace.js"
-const bindUnbatched = (prim: Primitive, vals: Tensor[], params: any): Tensor[] => bind(prim, vals, params)
 
 /** Map `f` over `axisSize` slices of the flat inputs; outputs are moved to `outDims`. */
 export const vmapFlat = (
@@ -93,7 +92,6 @@ export const vmapFlatNatural = (
     return [vals, batched]
   })
 
-import { ClosedJaxpr, evalClosed, traceToJaxpr } from "./jaxpr.js"
 
 /**
  * The batched version of a closed jaxpr: inputs mapped at 0 where `inDims` says so; outputs

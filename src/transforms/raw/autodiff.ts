@@ -1,6 +1,7 @@
 /** `jax.jvp`, `jax.linearize`, `jax.vjp`, `jax.grad`, `jax.valueAndGrad`, over pytrees. */
 import { jvpFlat } from "../core/jvp.js"
-import { JaxprBuilder, JaxprTrace, JaxprTracer, type ClosedJaxpr } from "../core/jaxpr.js"
+import { Effect } from "effect"
+import { JaxprBuilder, JaxprTrace, JaxprTracer, evalClosed, type ClosedJaxpr } from "../core/jaxpr.js"
 import { backwardPass } from "../core/transpose.js"
 import { UndefPrimal } from "../core/primitive.js"
 import { Tensor } from "../core/Tensor.js"
@@ -82,12 +83,10 @@ export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.lin
   const [po, linear] = linearizeFlat(flatFn(f as F, pDef, "jax.linearize", seen, out), p, "jax.linearize")
   const fJvp = (...tangents: unknown[]) => {
     const [t] = flattenTensors(tangents, "jax.linearize")
-    const { evalClosed } = jaxprEval
     return tree.unflatten(out.def!, evalClosed(linear, t))
   }
   return [tree.unflatten(out.def!, po), fJvp as any]
 }
-import * as jaxprEval from "../core/jaxpr.js"
 
 /**
  * Reverse mode: the outputs of `f` and a function from output cotangents to argument cotangents.
@@ -189,7 +188,6 @@ export const grad = <F extends (...args: any[]) => any, const O extends GradOpti
   }
 }
 
-import { Effect } from "effect"
 const mapEffect = (e: Effect.Effect<any, any>, f: (a: any) => any) => Effect.map(e, f)
 
 /**

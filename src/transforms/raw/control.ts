@@ -3,9 +3,8 @@
  * Each traces its functions to closed jaxprs held by one primitive, so transforms see one op.
  */
 import { ShapedArray } from "../core/aval.js"
-import { ClosedJaxpr, traceToJaxpr } from "../core/jaxpr.js"
+import { ClosedJaxpr, evalClosed, traceToJaxpr } from "../core/jaxpr.js"
 import { closureConvert } from "../core/partialEval.js"
-import { ClosedJaxpr as CJ } from "../core/jaxpr.js"
 import { Tensor } from "../core/Tensor.js"
 import { bind } from "../core/trace.js"
 import { P } from "../core/primitives/index.js"
@@ -32,7 +31,7 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
     avals,
     name
   )
-  const converted = new CJ(closureConvert(closed), [])
+  const converted = new ClosedJaxpr(closureConvert(closed), [])
   return { jaxpr: converted, consts: closed.consts as Tensor[], outDef: outDef!, outValue }
 }
 
@@ -54,7 +53,7 @@ export const scan = <F extends (carry: any, x: any) => any>(
 const scanImpl = <C, X>(f: (c: C, x: X) => unknown, init: C, xs: X | null, options: { length?: number; reverse?: boolean }, seen: { effectful: boolean }): [C, unknown] => {
   const name = "jax.lax.scan"
   const [carryLeaves, carryDef] = flattenTensors(init, name)
-  const [xLeaves, xDef] = xs === undefined || xs === null ? [[], tree.structure(null)] as [Tensor[], tree.TreeDef] : flattenTensors(xs, name)
+  const [xLeaves] = xs === undefined || xs === null ? [[] as Tensor[]] : flattenTensors(xs, name)
   const lengths = new Set(xLeaves.map((x) => x.shape[0]))
   if (options.length !== undefined) lengths.add(options.length)
   if (lengths.size === 0) throw argErr(name, "give xs with a leading axis, or { length } when xs is null.")
@@ -75,7 +74,6 @@ const scanImpl = <C, X>(f: (c: C, x: X) => unknown, init: C, xs: X | null, optio
     return out
   }
   const traced = traceFn(body, inDef, [...carryLeaves.map((c) => c.aval), ...xAvals], name, seen)
-  void xDef
   traced.jaxpr.outAvals.slice(0, nCarry).forEach((a, i) => {
     if (!a.equals(carryLeaves[i]!.aval)) {
       throw argErr(name, `the body changed its carry's type: carry leaf ${i} goes in as ${carryLeaves[i]!.aval} and comes out as ${a}. The carry must keep its shape and dtype; cast or reshape inside the body.`)
@@ -140,7 +138,7 @@ const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: 
     return traceToJaxpr(
       (...a: Tensor[]) => {
         const mine = a.slice(start, start + t.consts.length)
-        return evalClosedJ(t.jaxpr, [...mine, ...a.slice(allConsts.length)])
+        return evalClosed(t.jaxpr, [...mine, ...a.slice(allConsts.length)])
       },
       [...allConsts.map((c) => c.aval), ...ops.map((o) => o.aval)],
       name
@@ -150,7 +148,6 @@ const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: 
   const outs = bind(P.cond, [i32, ...allConsts, ...ops], { branches: uniform })
   return tree.unflatten(traced[0]!.outDef, outs)
 }
-import { evalClosed as evalClosedJ } from "../core/jaxpr.js"
 
 /**
  * `trueFn(...operands)` if `pred`, else `falseFn(...operands)`; both must return the same types.

@@ -4,7 +4,7 @@
  */
 import { ShapedArray, type ShapeDtypeStruct } from "../core/aval.js"
 import { traceToJaxpr, evalClosed, ClosedJaxpr } from "../core/jaxpr.js"
-import { Tensor, ConcreteTensor } from "../core/Tensor.js"
+import { Tensor } from "../core/Tensor.js"
 import { Tracer } from "../core/trace.js"
 import * as tree from "../core/tree.js"
 import { callBody, finish } from "./effectful.js"
@@ -133,4 +133,3 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit", "hk
   return jitted
 }
 
-export { ConcreteTensor }

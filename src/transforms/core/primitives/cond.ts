@@ -67,7 +67,6 @@ export const cond: PrimitiveDef<CondParams> = {
     if (isUndef(index)) throw new Error("cond transpose: the index cannot be linear")
     const lin = ops.map(isUndef)
     const known = ops.filter((o) => !isUndef(o)) as Tensor[]
-    const linAvals = ops.filter(isUndef).map((o) => (o as UndefPrimal).aval)
     const outAvals = branches[0]!.outAvals
     const ctsIn = outAvals.map((a, i) => instantiate(cts[i] ?? null, a))
     const transposed = branches.map(
@@ -87,7 +86,6 @@ export const cond: PrimitiveDef<CondParams> = {
     )
     const outs = bind(cond, [index as unknown as Tensor, ...known, ...ctsIn], { branches: transposed })
     let j = 0
-    void linAvals
     return [null, ...lin.map((l) => (l ? outs[j++]! : null))] as Tangent[]
   },
   batch: ([index, ...ops], [di, ...dops], { branches }, axisSize) => {

@@ -104,7 +104,6 @@ export const scan: PrimitiveDef<ScanParams> = {
     // tangent scan: consts = constsDot, carry = carryDot, xs = [residuals, xDot]
     const nc = p.numConsts
     const nk = p.numCarry
-    const nx = n - nc - nk
     const resAvals = pe.unknown.invars.slice(0, pe.numResiduals).map((v) => v.aval)
     const { closed: tangentBody } = traceToJaxpr(
       (...args: Tensor[]) => {
@@ -114,7 +113,6 @@ export const scan: PrimitiveDef<ScanParams> = {
       [...inAvals.slice(0, nc), ...inAvals.slice(nc, nc + nk), ...resAvals, ...inAvals.slice(nc + nk)],
       "jax.lax.scan (tangent)"
     )
-    void nx
     const [cd, kd, xd] = split(ts, nc, nk)
     const tangentOuts = bind(scan, [...cd!, ...kd!, ...res!, ...xd!], { ...p, jaxpr: tangentBody, numConsts: nc, numCarry: nk })
     return [[...carryOut!, ...ys!], tangentOuts]
@@ -146,7 +144,7 @@ export const scan: PrimitiveDef<ScanParams> = {
         let xi = 0
         const xArgs = xLin.map((lin, i) => (lin ? new UndefPrimal(xAvals[i]!) : kx![xi++]!))
         const carryArgs = carryAvals.map((av) => new UndefPrimal(av))
-        const ctIn = backwardPass(closureFree(body), body.consts, [...constArgs, ...carryArgs, ...xArgs], [...ctc!, ...cty!])
+        const ctIn = backwardPass(body.jaxpr, body.consts, [...constArgs, ...carryArgs, ...xArgs], [...ctc!, ...cty!])
         const [ctConsts, ctCarryIn, ctX] = split(ctIn, p.numConsts, p.numCarry)
         const newCarry = ctCarryIn!.map((c, i) => instantiate(c, carryAvals[i]!))
         const linCts = ctConsts!.filter((_, i) => constLin[i])
@@ -195,6 +193,3 @@ export const scan: PrimitiveDef<ScanParams> = {
   subJaxprs: (p) => [{ name: "jaxpr", jaxpr: p.jaxpr }]
 }
 
-import { Jaxpr } from "../jaxpr.js"
-/** The body's jaxpr with its own constants kept as constvars (backwardPass reads them). */
-const closureFree = (cj: ClosedJaxpr): Jaxpr => cj.jaxpr
