@@ -179,16 +179,12 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
 export const grad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.grad", "hk.grad(f)">, options: O = {} as O) => {
   const vg = valueAndGradImpl(f as F, options, "jax.grad")
   return (...args: Parameters<F>): GradResult<F, O> => {
-    const r = vg(...args) as any
-    if (r && typeof r === "object" && !Array.isArray(r)) {
-      // an Effect: map to the gradient (and aux)
-      return ((r as any).pipe ? mapEffect(r, (v: any) => (options.hasAux ? [v[1], v[0][1]] : v[1])) : r) as GradResult<F, O>
-    }
-    return (options.hasAux ? [r[1], r[0][1]] : r[1]) as GradResult<F, O>
+    const r = vg(...args) as unknown
+    // [value, grad] (or [[value, aux], grad]) -> grad (or [grad, aux])
+    const pick = (v: any) => (options.hasAux ? [v[1], v[0][1]] : v[1])
+    return (Effect.isEffect(r) ? Effect.map(r, pick) : pick(r)) as GradResult<F, O>
   }
 }
-
-const mapEffect = (e: Effect.Effect<any, any>, f: (a: any) => any) => Effect.map(e, f)
 
 /**
  * The value of `f` and its gradient, as `[value, grad]` (`[[value, aux], grad]` with `hasAux`).
