@@ -218,9 +218,26 @@ export interface KernelSpec {
   /** Number of array arguments, then scalar arguments, in the source's parameter order. */
   readonly arrays: number
   readonly scalars?: number
+  /**
+   * When set, the output is 2-D: `rows` rows of `size / rows` columns, `this.thread.y` the row and
+   * `this.thread.x` the column. Values uniform along a row then stay uniform across gpu.js's
+   * webasm SIMD lanes (about 1.5× faster contractions). The result is flattened row-major.
+   */
+  readonly rows?: number
 }
 
 const EMPTY = new Float32Array(1)
+
+/** A 2-D gpu.js result (an array of row Float32Arrays) as one row-major Float32Array. */
+const flattenRows = (spec: KernelSpec, rows: ReadonlyArray<Float32Array>): Float32Array => {
+  const cols = spec.size / spec.rows!
+  if (rows.length !== spec.rows || rows.some((r) => !(r instanceof Float32Array) || r.length !== cols)) {
+    throw new Error(`internal: kernel ${spec.key} returned ${rows.length} rows instead of ${spec.rows} rows of ${cols}`)
+  }
+  const out = new Float32Array(spec.size)
+  rows.forEach((r, i) => out.set(r, i * cols))
+  return out
+}
 
 /**
  * Compiles (or fetches from the cache) and runs one gpu.js kernel with a 1-D output of
@@ -236,12 +253,13 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
   const known = hook?.replay(spec.key)
   if (known !== undefined) return known
   const bytes = 4 * (spec.size + arrays.reduce((sum, a) => sum + a.length, 0))
-  const kernel = cache.getOrCreate(`${spec.size}|${spec.key}`, () => {
+  const rows = spec.rows
+  const kernel = cache.getOrCreate(`${spec.size}|${rows ?? 0}|${spec.key}`, () => {
     const argumentTypes: Record<string, string> = {}
     for (let j = 0; j < spec.arrays; j++) argumentTypes[`a${j}`] = "Array"
     for (let j = 0; j < nScalars; j++) argumentTypes[`s${j}`] = "Float"
     return gpu.createKernel(spec.source(), {
-      output: [spec.size],
+      output: rows === undefined ? [spec.size] : [spec.size / rows, rows],
       argumentTypes,
       precision: "single",
       tactic: "precision",
@@ -277,6 +295,7 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
         `synchronous. Fix: run the computation inside runAsync(() => ...), which awaits each kernel, or setBackend("webgl2").`
     })
   }
+  if (rows !== undefined && Array.isArray(out)) return flattenRows(spec, out as ReadonlyArray<Float32Array>)
   if (!(out instanceof Float32Array) || out.length !== spec.size) {
     throw new Error(`internal: kernel ${spec.key} returned ${Object.prototype.toString.call(out)} instead of Float32Array(${spec.size})`)
   }

@@ -2,7 +2,7 @@
  * `lax.dot_general`: one thread per output element; the contraction loops read both operands
  * through literal strides, so transposed operands are never copied.
  */
-import { launch } from "./backend.js"
+import { getBackend, launch } from "./backend.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
@@ -92,7 +92,13 @@ const dotLayout = (aShape: ReadonlyArray<number>, bShape: ReadonlyArray<number>,
 
 const dotSource = (layout: DotLayout, bound: boolean): string => {
   const un = unravel(layout.out.shape, "i", "c")
-  const lines = [...un.lines, `const la = ${linear(un.coords, layout.out.lhs)};`, `const lb = ${linear(un.coords, layout.out.rhs)};`, `let acc = 0.0;`]
+  return dotBody([...un.lines, `const la = ${linear(un.coords, layout.out.lhs)};`, `const lb = ${linear(un.coords, layout.out.rhs)};`], layout.loops, bound)
+}
+
+/** The contraction loops after the offset lines `head` (which define `la` and `lb`). */
+const dotBody = (head: ReadonlyArray<string>, loopsIn: DotLayout["loops"], bound: boolean): string => {
+  const layout = { loops: loopsIn }
+  const lines = [...head, `let acc = 0.0;`]
   const vars = layout.loops.shape.map((_, d) => `k${d}`)
   const ia = ["la", ...vars.map((v, d) => `${v} * ${layout.loops.lhs[d]}`)].join(" + ")
   const ib = ["lb", ...vars.map((v, d) => `${v} * ${layout.loops.rhs[d]}`)].join(" + ")
@@ -105,8 +111,35 @@ const dotSource = (layout: DotLayout, bound: boolean): string => {
   return kernelSource(2, 0, bound ? [...lines, `let neg = 0.0;`, ...body, `return Math.max(acc, neg);`] : [...lines, ...body, `return acc;`])
 }
 
+/**
+ * The same kernel on a 2-D output: rows run over [batch..., lhsFree...] (`this.thread.y`),
+ * columns over [rhsFree...] (`this.thread.x`), so the lhs offset is uniform along a row.
+ */
+const dotSource2D = (aShape: ReadonlyArray<number>, bShape: ReadonlyArray<number>, dims: DotDims, bound: boolean): string => {
+  const as = stridesOf(aShape)
+  const bs = stridesOf(bShape)
+  const aFree = freeDims(aShape.length, [...dims.lhsBatch, ...dims.lhsContracting])
+  const bFree = freeDims(bShape.length, [...dims.rhsBatch, ...dims.rhsContracting])
+  const row = coalesce(
+    [...dims.lhsBatch.map((d) => aShape[d]!), ...aFree.map((d) => aShape[d]!)],
+    [[...dims.lhsBatch.map((d) => as[d]!), ...aFree.map((d) => as[d]!)], [...dims.rhsBatch.map((d) => bs[d]!), ...aFree.map(() => 0)]]
+  )
+  const col = coalesce(bFree.map((d) => bShape[d]!), [bFree.map((d) => bs[d]!)])
+  const ur = unravel(row.shape, "this.thread.y", "r")
+  const uc = unravel(col.shape, "this.thread.x", "c")
+  const lb = [linear(ur.coords, row.views[1]!), linear(uc.coords, col.views[0]!)].filter((t) => t !== "0").join(" + ") || "0"
+  const head = [...ur.lines, ...uc.lines, `const la = ${linear(ur.coords, row.views[0]!)};`, `const lb = ${lb};`]
+  const loops = dotLayout(aShape, bShape, dims).loops
+  return dotBody(head, loops, bound)
+}
+
 const runDot = (a: HostArray, b: HostArray, dims: DotDims, bound: boolean, n: number): Float32Array => {
   const key = `dot:${bound}|${a.shape.join(",")}|${b.shape.join(",")}|${[dims.lhsContracting, dims.rhsContracting, dims.lhsBatch, dims.rhsBatch].map((l) => l.join(",")).join(";")}`
+  const cols = sizeOf(freeDims(b.shape.length, [...dims.rhsBatch, ...dims.rhsContracting]).map((d) => b.shape[d]!))
+  // 2-D output for the synchronous modes; webgpu's asynchronous path keeps 1-D results
+  if (getBackend().mode !== "webgpu" && cols > 1 && n / cols > 1) {
+    return launch({ key: `${key}|2d`, size: n, rows: n / cols, arrays: 2, source: () => dotSource2D(a.shape, b.shape, dims, bound) }, [values(a), values(b)])
+  }
   return launch({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), bound) }, [values(a), values(b)])
 }
 
