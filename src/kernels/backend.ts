@@ -285,7 +285,10 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
     })
   }
   if (typeof (out as PromiseLike<unknown> | null)?.then === "function") {
-    if (hook !== null) return hook.pending(spec.key, spec.size, out as PromiseLike<unknown>)
+    if (hook !== null) {
+      const flat = rows === undefined ? out : (out as PromiseLike<unknown>).then((v) => (Array.isArray(v) ? flattenRows(spec, v as ReadonlyArray<Float32Array>) : v))
+      return hook.pending(spec.key, spec.size, flat as PromiseLike<unknown>)
+    }
     ;(out as Promise<unknown>).then(undefined, () => undefined)
     throw new BackendUnavailableError({
       mode: s.mode,

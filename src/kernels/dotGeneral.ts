@@ -2,7 +2,7 @@
  * `lax.dot_general`: one thread per output element; the contraction loops read both operands
  * through literal strides, so transposed operands are never copied.
  */
-import { getBackend, launch } from "./backend.js"
+import { launch } from "./backend.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
@@ -136,8 +136,7 @@ const dotSource2D = (aShape: ReadonlyArray<number>, bShape: ReadonlyArray<number
 const runDot = (a: HostArray, b: HostArray, dims: DotDims, bound: boolean, n: number): Float32Array => {
   const key = `dot:${bound}|${a.shape.join(",")}|${b.shape.join(",")}|${[dims.lhsContracting, dims.rhsContracting, dims.lhsBatch, dims.rhsBatch].map((l) => l.join(",")).join(";")}`
   const cols = sizeOf(freeDims(b.shape.length, [...dims.rhsBatch, ...dims.rhsContracting]).map((d) => b.shape[d]!))
-  // 2-D output for the synchronous modes; webgpu's asynchronous path keeps 1-D results
-  if (getBackend().mode !== "webgpu" && cols > 1 && n / cols > 1) {
+  if (cols > 1 && n / cols > 1) {
     return launch({ key: `${key}|2d`, size: n, rows: n / cols, arrays: 2, source: () => dotSource2D(a.shape, b.shape, dims, bound) }, [values(a), values(b)])
   }
   return launch({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), bound) }, [values(a), values(b)])
