@@ -51,6 +51,28 @@ const roundBody: Body = ([x]) => [
   `return ${x} < 0.0 ? -rr : (${x} > 0.0 ? rr : ${x});`
 ]
 
+// sin/cos: Cody-Waite reduction by π/4 in three parts and cephes' float polynomials, in float32
+// arithmetic on every backend. GPU built-ins are only required to be within 2^-11 (Vulkan), and
+// SwiftShader's are off by ~2e-4; this keeps every backend within a few float32 ulp for |x| < 8192.
+const trig = (x: string, wantCos: boolean): string[] => [
+  `const ta = Math.abs(${x});`,
+  `let tj = Math.floor(ta * 1.2732395447351628);`,
+  `let ty = tj;`,
+  `if (tj - 2.0 * Math.floor(tj * 0.5) > 0.5) { tj = tj + 1.0; ty = ty + 1.0; }`,
+  `tj = tj - 8.0 * Math.floor(tj * 0.125);`,
+  `let ts = ${wantCos ? "1.0" : `(${x} < 0.0 ? -1.0 : 1.0)`};`,
+  `if (tj > 3.5) { ts = -ts; tj = tj - 4.0; }`,
+  ...(wantCos ? [`if (tj > 1.5) { ts = -ts; }`] : []),
+  `const tz = ((ta - ty * 0.78515625) - ty * 0.00024187564849853515625) - ty * 3.77489497744594108e-8;`,
+  `const tzz = tz * tz;`,
+  `const tsin = tz + tz * tzz * (-0.16666654611 + tzz * (0.0083321608736 + tzz * -0.00019515295891));`,
+  `const tcos = 1.0 - 0.5 * tzz + tzz * tzz * (0.04166664568298827 + tzz * (-0.001388731625493765 + tzz * 0.00002443315711809948));`,
+  `const tuse = ${wantCos ? "tj > 0.5 && tj < 2.5 ? tsin : tcos" : "tj > 0.5 && tj < 2.5 ? tcos : tsin"};`,
+  ...(wantCos ? [] : [`if (ta < 0.0001) { return ${x}; }`]),
+  // NaN and ±Infinity need no test: the reduction turns them into NaN (∞ - ∞)
+  `return ts * tuse;`
+]
+
 /** Float (and where noted int) unary bodies on one value operand. */
 export const UNARY_BODIES = {
   neg: ([x]) => ret(`-${x}`),
@@ -64,8 +86,8 @@ export const UNARY_BODIES = {
   rsqrt: ([x]) => ret(`1.0 / Math.sqrt(${x})`),
   abs: ([x]) => ret(`Math.abs(${x})`),
   sign: ([x]) => ret(`Math.sign(${x})`),
-  sin: ([x]) => ret(`Math.sin(${x})`),
-  cos: ([x]) => ret(`Math.cos(${x})`),
+  sin: ([x]) => trig(x!, false),
+  cos: ([x]) => trig(x!, true),
   floor: ([x]) => ret(`Math.floor(${x})`),
   ceil: ([x]) => ret(`Math.ceil(${x})`),
   round: roundBody,
