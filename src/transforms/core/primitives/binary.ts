@@ -6,7 +6,6 @@ import * as lax from "../lax.js"
 import * as K from "../../../kernels/index.js"
 import type { DType } from "../../../kernels/dtype.js"
 import { binaryAbstractEval, broadcastingBatch, nonlinear, wrap, addTangents } from "./families.js"
-import { broadcastShapes } from "../shape.js"
 
 export const F: DType[] = ["float32"]
 
@@ -30,7 +29,6 @@ export const make = (name: K.BinaryOp, accepts: DType[], jvp: (self: () => Primi
   return self
 }
 
-export const outShapeOf = (x: Tensor, y: Tensor): number[] => broadcastShapes("jvp", [x.shape, y.shape])
 
 export const bt = (t: Tangent, shape: ReadonlyArray<number>): Tangent => (t === null ? null : lax.broadcastTo(t, shape))
 
