@@ -6,16 +6,29 @@
 import gpujs from "gpu.js"
 import { BackendUnavailableError, KernelLimitError } from "./errors.js"
 import { KernelCache, type KernelCacheStats } from "./KernelCache.js"
+import { simdSupported } from "./wasm/runtime.js"
 
 const { GPU } = gpujs
 
-/** A gpu.js mode. Node supports `webasm` and `cpu`; GL modes and WebGPU exist in browsers. */
-export type Mode = "webasm" | "cpu" | "webgl2" | "webgl" | "webgpu" | "headlessgl"
+/**
+ * A backend configuration. `wasm-simd` (the default where WebAssembly SIMD128 exists) runs
+ * tanka's own WebAssembly SIMD kernels for the ops they cover and gpu.js `webasm` kernels for the
+ * rest; every other mode is one gpu.js mode alone (`webasm` and `cpu` in Node; GL modes and
+ * WebGPU in browsers).
+ */
+export type Mode = "wasm-simd" | "webasm" | "cpu" | "webgl2" | "webgl" | "webgpu" | "headlessgl"
 
 /** Every mode name, in order of preference. */
-export const MODES: ReadonlyArray<Mode> = ["webasm", "cpu", "webgl2", "webgl", "headlessgl", "webgpu"]
+export const MODES: ReadonlyArray<Mode> = ["wasm-simd", "webasm", "cpu", "webgl2", "webgl", "headlessgl", "webgpu"]
+
+/** The kernel class name recorded when a tanka WebAssembly SIMD kernel runs. */
+export const WASM_SIMD_CLASS = "WasmSimdKernel"
+
+/** The gpu.js mode a configuration runs gpu.js kernels in. */
+const gpujsMode = (mode: Mode): Exclude<Mode, "wasm-simd"> => (mode === "wasm-simd" ? "webasm" : mode)
 
 const KERNEL_CLASS: Record<Mode, string> = {
+  "wasm-simd": "WebAssemblyKernel",
   webasm: "WebAssemblyKernel",
   cpu: "CPUKernel",
   webgl2: "WebGL2Kernel",
@@ -63,6 +76,8 @@ const isMode = (s: string): s is Mode => (MODES as ReadonlyArray<string>).includ
 const probe = (mode: Mode): boolean => {
   try {
     switch (mode) {
+      case "wasm-simd":
+        return simdSupported() && GPU.isWebAssemblySupported
       case "webasm":
         return GPU.isWebAssemblySupported
       case "cpu":
@@ -140,10 +155,13 @@ const makeState = (mode: string, via: string): BackendState => {
 const current = (): BackendState => {
   if (state === null) {
     const env = typeof process !== "undefined" ? process.env["TANKA_BACKEND"] : undefined
-    state = env !== undefined && env !== "" ? makeState(env, `TANKA_BACKEND=${JSON.stringify(env)}`) : makeState("webasm", "default backend")
+    state = env !== undefined && env !== "" ? makeState(env, `TANKA_BACKEND=${JSON.stringify(env)}`) : makeState(defaultMode(), "default backend")
   }
   return state
 }
+
+/** The default configuration: `wasm-simd` where WebAssembly SIMD128 runs, else gpu.js `webasm`. */
+export const defaultMode = (): Mode => (probe("wasm-simd") ? "wasm-simd" : "webasm")
 
 const releaseGpu = (s: BackendState | null): void => {
   cache.clear()
@@ -167,8 +185,17 @@ export const getBackend = (): { mode: Mode; lastKernelClass: string | null } => 
   return { mode: s.mode, lastKernelClass: s.lastKernelClass }
 }
 
-/** Monotonic count of gpu.js kernel launches in this process. */
+/** Monotonic count of kernel launches (gpu.js and tanka WebAssembly) in this process. */
 export const kernelLaunches = (): number => launches
+
+/** The selected mode, without touching gpu.js (for the kernel registry's `supports`). */
+export const currentMode = (): Mode => current().mode
+
+/** Records a launch of one of tanka's own WebAssembly SIMD kernels. */
+export const recordWasmLaunch = (): void => {
+  launches++
+  current().lastKernelClass = WASM_SIMD_CLASS
+}
 
 /** Occupancy and hit/miss counters of the compiled-kernel cache. */
 export const kernelCacheStats = (): KernelCacheStats => cache.stats()
@@ -203,7 +230,7 @@ export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: nu
 }
 
 const gpuOf = (s: BackendState): GpuInstance => {
-  if (s.gpu === null) s.gpu = new GPU({ mode: s.mode }) as unknown as GpuInstance
+  if (s.gpu === null) s.gpu = new GPU({ mode: gpujsMode(s.mode) }) as unknown as GpuInstance
   return s.gpu
 }
 

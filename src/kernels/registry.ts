@@ -14,6 +14,9 @@ import { gpujsBroadcastInDim, gpujsConcatenate, gpujsPad, gpujsSlice, gpujsTrans
 import { type ReduceOp, gpujsReduce } from "./reduce.js"
 import { gpujsThreefry } from "./threefry.js"
 import { type WindowParams, gpujsReduceWindow, gpujsSelectAndGatherAdd, gpujsSelectAndScatterAdd } from "./windows.js"
+import { currentMode, recordWasmLaunch } from "./backend.js"
+import { wasmDotGeneral } from "./wasm/dot.js"
+import { wasmBinary, wasmBinarySupports, wasmConvert, wasmSelect, wasmUnary, wasmUnarySupports } from "./wasm/elementwise.js"
 
 /** The signature of every registered op (arguments as the public API takes them). */
 export interface OpSignatures {
@@ -52,14 +55,26 @@ export interface Implementation<K extends OpName> {
 const always = (): boolean => true
 const gpujs = <K extends OpName>(run: OpSignatures[K]): Implementation<K> => ({ name: "gpu.js", supports: always, run })
 
+/** A tanka WebAssembly SIMD kernel: runs only in the `wasm-simd` configuration, for the calls `accepts`. */
+const wasmSimd = <K extends OpName>(run: OpSignatures[K], accepts: (...args: Parameters<OpSignatures[K]>) => boolean): Implementation<K> => ({
+  name: "wasm-simd",
+  supports: (...args) => currentMode() === "wasm-simd" && accepts(...args),
+  run
+})
+
+const f32 = (...xs: HostArray[]): boolean => xs.every((x) => x.dtype === "float32")
+
 /** Implementations per op, in order of preference. */
 const TABLE: { [K in OpName]: Array<Implementation<K>> } = {
-  unary: [gpujs(gpujsUnary)],
-  binary: [gpujs(gpujsBinary)],
-  select: [gpujs(gpujsSelect)],
-  convert: [gpujs(gpujsConvert)],
+  unary: [wasmSimd<"unary">(wasmUnary(recordWasmLaunch), wasmUnarySupports), gpujs(gpujsUnary)],
+  binary: [wasmSimd<"binary">(wasmBinary(recordWasmLaunch), wasmBinarySupports), gpujs(gpujsBinary)],
+  select: [wasmSimd<"select">(wasmSelect(recordWasmLaunch), always), gpujs(gpujsSelect)],
+  convert: [wasmSimd<"convert">(wasmConvert(recordWasmLaunch), always), gpujs(gpujsConvert)],
   reduce: [gpujs(gpujsReduce)],
-  dotGeneral: [gpujs(gpujsDotGeneral)],
+  dotGeneral: [
+    wasmSimd<"dotGeneral">(wasmDotGeneral((x, perm) => dispatch("transpose", x, perm), recordWasmLaunch), (a, b) => f32(a, b)),
+    gpujs(gpujsDotGeneral)
+  ],
   transpose: [gpujs(gpujsTranspose)],
   broadcastInDim: [gpujs(gpujsBroadcastInDim)],
   slice: [gpujs(gpujsSlice)],

@@ -121,9 +121,12 @@ describe("backend", () => {
     expect(() => full("float32", [16777217], 0)).toThrow(KernelLimitError)
   })
 
-  it("every op is registered with its gpu.js implementation", () => {
-    expect(implementations("dotGeneral")).toEqual(["gpu.js"])
-    expect(implementations("conv")).toEqual(["gpu.js"])
+  it("every op has its gpu.js implementation last (the definition and the fallback); wasm-simd kernels come first", () => {
+    for (const op of ["unary", "binary", "select", "convert", "reduce", "dotGeneral", "transpose", "conv", "gather", "threefry2x32"] as const) {
+      expect(implementations(op).at(-1)).toBe("gpu.js")
+    }
+    expect(implementations("dotGeneral")).toEqual(["wasm-simd", "gpu.js"])
+    expect(implementations("binary")).toEqual(["wasm-simd", "gpu.js"])
   })
 })
 
@@ -132,8 +135,9 @@ describe("default backend", () => {
   const run = (env: Record<string, string | undefined>): string =>
     execFileSync(process.execPath, ["--import", "tsx", probe], { env: { ...process.env, ...env }, encoding: "utf8" }).trim()
 
-  it("the default mode is webasm, TANKA_BACKEND selects another, and a bad value is a clear BackendUnavailableError", () => {
-    expect(run({ TANKA_BACKEND: "" })).toBe("webasm")
+  it("the default mode is wasm-simd, TANKA_BACKEND selects another (webasm: pure gpu.js), and a bad value is a clear BackendUnavailableError", () => {
+    expect(run({ TANKA_BACKEND: "" })).toBe("wasm-simd")
+    expect(run({ TANKA_BACKEND: "webasm" })).toBe("webasm")
     expect(run({ TANKA_BACKEND: "cpu" })).toBe("cpu")
     const bad = run({ TANKA_BACKEND: "gpu" })
     expect(bad).toContain("BackendUnavailableError")

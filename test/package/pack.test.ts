@@ -51,6 +51,7 @@ void notANumber
 console.log("grad=" + Array.from(g.toTypedArray()).join(","))
 console.log("jit=" + Array.from(y.toTypedArray()).join(","))
 console.log("shape=" + JSON.stringify(y.shape))
+console.log("mode=" + jax.getBackend().mode)
 console.log("kernel=" + jax.getBackend().lastKernelClass)
 `
 
@@ -149,6 +150,7 @@ describe("npm pack", () => {
     expect(out).toContain("grad=2,4,6")
     expect(out).toContain("jit=2,0,4,5")
     expect(out).toContain("shape=[2,2]")
-    expect(out).toContain("kernel=WebAssemblyKernel")
+    expect(out).toContain("mode=wasm-simd")
+    expect(out).toMatch(/kernel=(WasmSimdKernel|WebAssemblyKernel)/)
   }, 300_000)
 })

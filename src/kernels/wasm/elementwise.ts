@@ -1,0 +1,70 @@
+/**
+ * Eager elementwise ops (`unary`, `binary`, `select`, `convert`) as one-node fused loops on the
+ * WebAssembly SIMD runtime: operands are copied into the arena, one loop runs, the result is
+ * copied out.
+ */
+import { type DType, type Storage, allocStorage, sizeOf, stridesOf } from "../dtype.js"
+import type { BinaryOp, UnaryOp } from "../elementwise.js"
+import { type HostArray, result } from "../HostArray.js"
+import { broadcastShapes, broadcastStrides } from "../shape.js"
+import { type Expr, type LoopSpec, fusibleBinary, fusibleUnary, loopKey, loopModule } from "./expr.js"
+import { wasm } from "./runtime.js"
+
+const COMPARISONS = new Set(["eq", "ne", "lt", "le", "gt", "ge"])
+
+/** Runs a fused loop over host inputs and returns its outputs as host storage. */
+export const runLoop = (spec: LoopSpec, inputs: ReadonlyArray<Storage>, launched: () => void): Storage[] => {
+  const n = sizeOf(spec.shape)
+  if (n === 0) return spec.outs.map((o) => allocStorage(o.dtype, 0))
+  const rt = wasm()
+  const run = rt.instance(loopKey(spec), () => loopModule(spec, rt.limits)).run as (...ptrs: number[]) => void
+  return rt.scoped(() => {
+    const ins = inputs.map((d) => rt.copyIn(d))
+    const outs = spec.outs.map(() => rt.alloc(4 * n))
+    run(...ins, ...outs)
+    launched()
+    return spec.outs.map((o, k) => rt.copyOut(o.dtype, outs[k]!, n))
+  })
+}
+
+const leaf = (index: number, dtype: DType): Expr => ({ kind: "leaf", index, dtype })
+
+const view = (x: HostArray, shape: ReadonlyArray<number>) => ({ dtype: x.dtype, strides: broadcastStrides(x.shape, shape) })
+
+/** Whether the wasm loop computes this unary call. */
+export const wasmUnarySupports = (op: UnaryOp, x: HostArray): boolean => fusibleUnary(op, x.dtype)
+/** Whether the wasm loop computes this binary call. */
+export const wasmBinarySupports = (op: BinaryOp, a: HostArray): boolean => fusibleBinary(op, a.dtype)
+
+export const wasmUnary = (launched: () => void) => (op: UnaryOp, x: HostArray): HostArray => {
+  const spec: LoopSpec = { shape: x.shape, leaves: [{ dtype: x.dtype, strides: stridesOf(x.shape) }], outs: [{ kind: "unary", op: op as never, x: leaf(0, x.dtype), dtype: x.dtype }] }
+  return result(x.dtype, x.shape, runLoop(spec, [x.data], launched)[0]!)
+}
+
+export const wasmBinary = (launched: () => void) => (op: BinaryOp, a: HostArray, b: HostArray): HostArray => {
+  const shape = broadcastShapes(op, [a, b])
+  const dtype: DType = COMPARISONS.has(op) ? "bool" : a.dtype
+  const spec: LoopSpec = {
+    shape,
+    leaves: [view(a, shape), view(b, shape)],
+    outs: [{ kind: "binary", op: op as never, a: leaf(0, a.dtype), b: leaf(1, b.dtype), dtype }]
+  }
+  return result(dtype, shape, runLoop(spec, [a.data, b.data], launched)[0]!)
+}
+
+export const wasmSelect = (launched: () => void) => (pred: HostArray, onTrue: HostArray, onFalse: HostArray): HostArray => {
+  const shape = broadcastShapes("select", [pred, onTrue, onFalse])
+  const dtype = onTrue.dtype
+  const spec: LoopSpec = {
+    shape,
+    leaves: [view(pred, shape), view(onTrue, shape), view(onFalse, shape)],
+    outs: [{ kind: "select", pred: leaf(0, "bool"), t: leaf(1, dtype), f: leaf(2, dtype), dtype }]
+  }
+  return result(dtype, shape, runLoop(spec, [pred.data, onTrue.data, onFalse.data], launched)[0]!)
+}
+
+export const wasmConvert = (launched: () => void) => (x: HostArray, dtype: DType): HostArray => {
+  if (dtype === x.dtype) return result(dtype, x.shape, x.data)
+  const spec: LoopSpec = { shape: x.shape, leaves: [{ dtype: x.dtype, strides: stridesOf(x.shape) }], outs: [{ kind: "convert", x: leaf(0, x.dtype), dtype }] }
+  return result(dtype, x.shape, runLoop(spec, [x.data], launched)[0]!)
+}

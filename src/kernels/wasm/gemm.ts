@@ -1,0 +1,286 @@
+/**
+ * Single-precision GEMM in WebAssembly SIMD128, after the Goto/BLIS scheme: `C[M,N] = A[M,K] ·
+ * B[K,N]` with A and B read through arbitrary element strides (so transposed operands are
+ * packed in place, never copied first), packed into panels — A into MR-row panels, B into
+ * NR-column panels, zero-padded at the edges — and multiplied by an MR×NR register-blocked
+ * microkernel (`v128.load32_splat` of A, `v128.load` of B, f32x4 mul + add into MR·NR/4
+ * accumulators).
+ *
+ * The reduction order of every output element is fixed: K in blocks of KC in ascending order,
+ * each block summed k = 0..KC-1 in registers and then added to C. Partitioning M or N (edge tiles
+ * and threads) never changes it, so results are bit-identical for any tiling or thread count.
+ */
+import { F32, Fn, I32, type Local, ModuleBuilder } from "./emitter.js"
+import type { MemoryImport } from "./emitter.js"
+
+/** Blocking of the GEMM: microkernel MR × (4·NRV), and the K, M, N blocks. */
+export interface GemmConfig {
+  readonly MR: number
+  readonly NRV: number
+  readonly KC: number
+  readonly MC: number
+  readonly NC: number
+}
+
+/** The blocking used (chosen by measurement on the bench machine, see BENCHMARKS.md). */
+export const GEMM: GemmConfig = { MR: 4, NRV: 3, KC: 256, MC: 96, NC: 1020 }
+
+/** Scratch bytes one gemm call needs for its packed panels and edge tile. */
+export const scratchBytes = (c: GemmConfig = GEMM): { ap: number; bp: number; tmp: number } => ({
+  ap: 4 * c.KC * Math.ceil(c.MC / c.MR) * c.MR,
+  bp: 4 * c.KC * Math.ceil(c.NC / (4 * c.NRV)) * 4 * c.NRV,
+  tmp: 4 * c.MR * 4 * c.NRV
+})
+
+/**
+ * `packA(A, rsA, csA, mc, kc, Ap)`: rows [0, mc) and columns [0, kc) of the strided A (byte
+ * strides) into MR-row panels: `Ap[panel][k][r]`, zero past row mc.
+ */
+const packA = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
+  const NR = 4 * NRV
+  const { fn: f } = mb.add("packA", [I32, I32, I32, I32, I32, I32], [])
+  const [A, rsA, csA, mc, kc, Ap] = f.paramList(6)
+  const ir = f.local(I32)
+  const k = f.local(I32)
+  const src = f.local(I32)
+  const rows = f.local(I32)
+  const dst = f.local(I32)
+  f.get(Ap).set(dst)
+  f.for(ir, 0, () => f.get(mc), MR, () => {
+    f.get(mc).get(ir).op("i32.sub").set(rows)
+    f.get(rows).i32(MR).op("i32.ge_s")
+    f.if(
+      () => {
+        f.for(k, 0, () => f.get(kc), 1, () => {
+          // src = A + ir*rsA + k*csA
+          f.get(A).get(ir).get(rsA).op("i32.mul").op("i32.add").get(k).get(csA).op("i32.mul").op("i32.add").set(src)
+          for (let r = 0; r < MR; r++) {
+            f.get(dst).get(src)
+            if (r > 0) f.get(rsA).i32(r).op("i32.mul").op("i32.add")
+            f.f32load().f32store(4 * r)
+          }
+          f.get(dst).i32(4 * MR).op("i32.add").set(dst)
+        })
+      },
+      () => {
+        f.for(k, 0, () => f.get(kc), 1, () => {
+          f.get(A).get(ir).get(rsA).op("i32.mul").op("i32.add").get(k).get(csA).op("i32.mul").op("i32.add").set(src)
+          for (let r = 0; r < MR; r++) {
+            f.get(dst)
+            f.i32(r).get(rows).op("i32.lt_s")
+            f.if(
+              () => {
+                f.get(src)
+                if (r > 0) f.get(rsA).i32(r).op("i32.mul").op("i32.add")
+                f.f32load()
+              },
+              () => f.f32(0),
+              F32
+            )
+            f.f32store(4 * r)
+          }
+          f.get(dst).i32(4 * MR).op("i32.add").set(dst)
+        })
+      }
+    )
+  })
+}
+
+/**
+ * `packB(B, rsB, csB, kc, nc, Bp)`: rows [0, kc) and columns [0, nc) of the strided B into
+ * NR-column panels `Bp[panel][k][c]`, zero past column nc. Contiguous rows move as v128.
+ */
+const packB = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
+  const NR = 4 * NRV
+  const { fn: f } = mb.add("packB", [I32, I32, I32, I32, I32, I32], [])
+  const [B, rsB, csB, kc, nc, Bp] = f.paramList(6)
+  const jr = f.local(I32)
+  const k = f.local(I32)
+  const c = f.local(I32)
+  const src = f.local(I32)
+  const cols = f.local(I32)
+  const dst = f.local(I32)
+  f.get(Bp).set(dst)
+  f.for(jr, 0, () => f.get(nc), NR, () => {
+    f.get(nc).get(jr).op("i32.sub").set(cols)
+    f.get(cols).i32(NR).op("i32.ge_s").get(csB).i32(4).op("i32.eq").op("i32.and")
+    f.if(
+      () => {
+        f.for(k, 0, () => f.get(kc), 1, () => {
+          f.get(B).get(k).get(rsB).op("i32.mul").op("i32.add").get(jr).i32(4).op("i32.mul").op("i32.add").set(src)
+          for (let v = 0; v < NRV; v++) f.get(dst).get(src).v128load(16 * v).v128store(16 * v)
+          f.get(dst).i32(4 * NR).op("i32.add").set(dst)
+        })
+      },
+      () => {
+        f.for(k, 0, () => f.get(kc), 1, () => {
+          f.get(B).get(k).get(rsB).op("i32.mul").op("i32.add").get(jr).get(csB).op("i32.mul").op("i32.add").set(src)
+          f.for(c, 0, NR, 1, () => {
+            f.get(dst).get(c).i32(4).op("i32.mul").op("i32.add")
+            f.get(c).get(cols).op("i32.lt_s")
+            f.if(() => f.get(src).get(c).get(csB).op("i32.mul").op("i32.add").f32load(), () => f.f32(0), F32)
+            f.f32store()
+          })
+          f.get(dst).i32(4 * NR).op("i32.add").set(dst)
+        })
+      }
+    )
+  })
+}
+
+/**
+ * `micro(kc, Ap, Bp, C, ldc, acc)`: the MR×NR tile `C (+)= Ap · Bp` over kc, C rows `ldc` bytes
+ * apart; `acc` = 0 stores, 1 adds to what C holds.
+ */
+const micro = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
+  const NR = 4 * NRV
+  const { fn: f } = mb.add("micro", [I32, I32, I32, I32, I32, I32], [])
+  const [kc, Ap, Bp, C, ldc, acc] = f.paramList(6)
+  const V128 = 0x7b as const
+  const accs: Local[][] = Array.from({ length: MR }, () => Array.from({ length: NRV }, () => f.local(V128)))
+  const bs: Local[] = Array.from({ length: NRV }, () => f.local(V128))
+  const a = f.local(V128)
+  const k = f.local(I32)
+  const pa = f.local(I32)
+  const pb = f.local(I32)
+  const row = f.local(I32)
+  f.get(Ap).set(pa)
+  f.get(Bp).set(pb)
+  for (const r of accs) for (const l of r) f.f32x4(0).set(l)
+  f.for(k, 0, () => f.get(kc), 1, () => {
+    for (let v = 0; v < NRV; v++) f.get(pb).v128load(16 * v).set(bs[v]!)
+    for (let r = 0; r < MR; r++) {
+      f.get(pa).v128load32splat(4 * r).set(a)
+      for (let v = 0; v < NRV; v++) {
+        f.get(accs[r]![v]!).get(a).get(bs[v]!).simd("f32x4.mul").simd("f32x4.add").set(accs[r]![v]!)
+      }
+    }
+    f.get(pa).i32(4 * MR).op("i32.add").set(pa)
+    f.get(pb).i32(4 * NR).op("i32.add").set(pb)
+  })
+  f.get(C).set(row)
+  for (let r = 0; r < MR; r++) {
+    for (let v = 0; v < NRV; v++) {
+      f.get(acc)
+      f.if(
+        () => f.get(row).get(row).v128load(16 * v).get(accs[r]![v]!).simd("f32x4.add").v128store(16 * v),
+        () => f.get(row).get(accs[r]![v]!).v128store(16 * v)
+      )
+    }
+    f.get(row).get(ldc).op("i32.add").set(row)
+  }
+}
+
+/** `tile(tmp, C, ldc, rows, cols, acc)`: the valid `rows × cols` corner of an edge tile into C. */
+const tile = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
+  const NR = 4 * NRV
+  const { fn: f } = mb.add("tile", [I32, I32, I32, I32, I32, I32], [])
+  const [tmp, C, ldc, rows, cols, acc] = f.paramList(6)
+  const r = f.local(I32)
+  const c = f.local(I32)
+  const dst = f.local(I32)
+  const src = f.local(I32)
+  f.for(r, 0, () => f.get(rows), 1, () => {
+    f.for(c, 0, () => f.get(cols), 1, () => {
+      f.get(C).get(r).get(ldc).op("i32.mul").op("i32.add").get(c).i32(4).op("i32.mul").op("i32.add").set(dst)
+      f.get(tmp).get(r).i32(4 * NR).op("i32.mul").op("i32.add").get(c).i32(4).op("i32.mul").op("i32.add").set(src)
+      f.get(acc)
+      f.if(
+        () => f.get(dst).get(dst).f32load().get(src).f32load().op("f32.add").f32store(),
+        () => f.get(dst).get(src).f32load().f32store()
+      )
+    })
+  })
+}
+
+const min = (f: Fn, a: () => void, b: () => void, out: Local): void => {
+  a()
+  b()
+  a()
+  b()
+  f.op("i32.lt_s").op("select").set(out)
+}
+
+/**
+ * `gemm(M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, Ap, Bp, tmp, m0, m1, n0, n1)`: rows [m0, m1)
+ * and columns [n0, n1) of C (row stride `ldc` bytes) from A and B (byte pointers, byte strides).
+ */
+const gemm = (mb: ModuleBuilder, { MR, NRV, KC, MC, NC }: GemmConfig, idx: { packA: number; packB: number; micro: number; tile: number }): void => {
+  const NR = 4 * NRV
+  const { fn: f } = mb.add("gemm", Array<typeof I32>(18).fill(I32), [])
+  const [, , K, A, rsA, csA, B, rsB, csB, C, ldc, Ap, Bp, tmp, m0, m1, n0, n1] = f.paramList(18)
+  const jc = f.local(I32)
+  const nc = f.local(I32)
+  const pc = f.local(I32)
+  const kc = f.local(I32)
+  const ic = f.local(I32)
+  const mc = f.local(I32)
+  const jr = f.local(I32)
+  const ir = f.local(I32)
+  const cptr = f.local(I32)
+  const accum = f.local(I32)
+  const rows = f.local(I32)
+  const cols = f.local(I32)
+  f.for(jc, () => f.get(n0), () => f.get(n1), NC, () => {
+    min(f, () => f.i32(NC), () => f.get(n1).get(jc).op("i32.sub"), nc)
+    f.for(pc, 0, () => f.get(K), KC, () => {
+      min(f, () => f.i32(KC), () => f.get(K).get(pc).op("i32.sub"), kc)
+      f.get(pc).i32(0).op("i32.gt_s").set(accum)
+      // packB(B + pc*rsB + jc*csB, rsB, csB, kc, nc, Bp)
+      f.get(B).get(pc).get(rsB).op("i32.mul").op("i32.add").get(jc).get(csB).op("i32.mul").op("i32.add")
+      f.get(rsB).get(csB).get(kc).get(nc).get(Bp).call(idx.packB)
+      f.for(ic, () => f.get(m0), () => f.get(m1), MC, () => {
+        min(f, () => f.i32(MC), () => f.get(m1).get(ic).op("i32.sub"), mc)
+        f.get(A).get(ic).get(rsA).op("i32.mul").op("i32.add").get(pc).get(csA).op("i32.mul").op("i32.add")
+        f.get(rsA).get(csA).get(mc).get(kc).get(Ap).call(idx.packA)
+        f.for(jr, 0, () => f.get(nc), NR, () => {
+          f.for(ir, 0, () => f.get(mc), MR, () => {
+            // cptr = C + (ic + ir) * ldc + (jc + jr) * 4
+            f.get(C).get(ic).get(ir).op("i32.add").get(ldc).op("i32.mul").op("i32.add").get(jc).get(jr).op("i32.add").i32(4).op("i32.mul").op("i32.add").set(cptr)
+            f.get(mc).get(ir).op("i32.sub").set(rows)
+            f.get(nc).get(jr).op("i32.sub").set(cols)
+            f.get(rows).i32(MR).op("i32.ge_s").get(cols).i32(NR).op("i32.ge_s").op("i32.and")
+            f.if(
+              () => {
+                f.get(kc).get(Ap).get(ir).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
+                f.get(Bp).get(jr).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
+                f.get(cptr).get(ldc).get(accum).call(idx.micro)
+              },
+              () => {
+                f.get(kc).get(Ap).get(ir).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
+                f.get(Bp).get(jr).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
+                f.get(tmp).i32(4 * NR).i32(0).call(idx.micro)
+                min(f, () => f.i32(MR), () => f.get(rows), rows)
+                min(f, () => f.i32(NR), () => f.get(cols), cols)
+                f.get(tmp).get(cptr).get(ldc).get(rows).get(cols).get(accum).call(idx.tile)
+              }
+            )
+          })
+        })
+      })
+    })
+  })
+}
+
+/** The bytes of the GEMM module over a memory with these limits. */
+export const gemmModule = (memory: MemoryImport, c: GemmConfig = GEMM): Uint8Array => {
+  const mb = new ModuleBuilder(memory)
+  packA(mb, c)
+  packB(mb, c)
+  micro(mb, c)
+  tile(mb, c)
+  gemm(mb, c, { packA: 0, packB: 1, micro: 2, tile: 3 })
+  return mb.build()
+}
+
+/** Signature of the exported `gemm`. */
+export type GemmFn = (
+  M: number, N: number, K: number,
+  A: number, rsA: number, csA: number,
+  B: number, rsB: number, csB: number,
+  C: number, ldc: number,
+  Ap: number, Bp: number, tmp: number,
+  m0: number, m1: number, n0: number, n1: number
+) => void
+
+export { F32 }

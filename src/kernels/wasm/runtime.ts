@@ -1,0 +1,217 @@
+/**
+ * The WebAssembly runtime of the `wasm-simd` configuration: one linear memory shared by every
+ * generated kernel (and, when SharedArrayBuffer is available, by the worker threads), a stack
+ * arena for operands and results, and a bounded cache of instantiated kernel modules.
+ *
+ * Host arrays stay ordinary JS typed arrays (garbage collected as usual); a kernel call copies
+ * its operands into the arena, runs, and copies its result out, then releases the arena back to
+ * where it was. Compiled `jit` plans keep their intermediates in the arena between steps, so
+ * only a plan's inputs and outputs cross the boundary.
+ */
+import type { DType, Storage } from "../dtype.js"
+import { allocStorage } from "../dtype.js"
+import type { MemoryImport } from "./emitter.js"
+
+const PAGE = 65536
+
+/** The parts of the WebAssembly JS API used here (typed locally: the package builds without DOM types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer
+  grow(pages: number): number
+}
+export interface WasmModule {
+  readonly __module?: never
+}
+export type WasmExports = Record<string, unknown>
+interface WasmInstance {
+  readonly exports: WasmExports
+}
+interface WasmApi {
+  readonly Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => WasmMemory
+  readonly Module: new (bytes: Uint8Array) => WasmModule
+  readonly Instance: new (m: WasmModule, imports: object) => WasmInstance
+  validate(bytes: Uint8Array): boolean
+}
+
+/** The platform's WebAssembly API, or undefined where there is none. */
+export const webAssembly = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly
+
+/** Bytes every arena allocation is aligned to (a cache line). */
+export const ALIGN = 64
+
+/** True when this platform can run WebAssembly SIMD128 (probed once by validating a tiny module). */
+export const simdSupported = (() => {
+  let cached: boolean | null = null
+  return (): boolean => {
+    if (cached !== null) return cached
+    try {
+      // (module (func (result v128) v128.const i32x4 0 0 0 0))
+      const bytes = Uint8Array.from([
+        0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11
+      ])
+      cached = webAssembly()?.validate(bytes) === true
+    } catch {
+      cached = false
+    }
+    return cached
+  }
+})()
+
+const canShare = (): boolean => {
+  try {
+    if (typeof SharedArrayBuffer !== "function") return false
+    const g = globalThis as { crossOriginIsolated?: boolean; process?: unknown }
+    // browsers hand out shared memory only to cross-origin-isolated pages
+    if (g.process === undefined && g.crossOriginIsolated !== true) return false
+    new (webAssembly()!.Memory)({ initial: 1, maximum: 1, shared: true })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The memory, its arena and its instantiated modules. Created on first use. */
+export class WasmRuntime {
+  readonly memory: WasmMemory
+  readonly shared: boolean
+  readonly limits: MemoryImport
+  /** First free byte of the arena. */
+  top = ALIGN
+  /** Highest `top` reached (for the memory report). */
+  peak = ALIGN
+  private readonly instances = new Map<string, WasmInstance>()
+  private readonly modules = new Map<string, WasmModule>()
+  /** Module compilations (cache misses) since start. */
+  compiled = 0
+
+  constructor() {
+    this.shared = canShare()
+    const maximum = this.shared ? 32768 : 65536
+    this.limits = { initial: 256, maximum, shared: this.shared }
+    this.memory = new (webAssembly()!.Memory)(this.limits)
+  }
+
+  /** Bytes the memory currently has. */
+  get size(): number {
+    return this.memory.buffer.byteLength
+  }
+
+  /** Allocates `bytes` from the arena (aligned), growing the memory if needed. */
+  alloc(bytes: number): number {
+    const ptr = this.top
+    const end = ptr + Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
+    if (end > this.size) {
+      const pages = Math.ceil((end - this.size) / PAGE)
+      this.memory.grow(pages)
+    }
+    this.top = end
+    if (end > this.peak) this.peak = end
+    return ptr
+  }
+
+  /** Runs `f` and releases every allocation it made afterwards. */
+  scoped<A>(f: () => A): A {
+    const mark = this.top
+    try {
+      return f()
+    } finally {
+      this.top = mark
+    }
+  }
+
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n)
+  }
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, n)
+  }
+
+  /**
+   * Copies host storage into the arena: float32 as is; int32/uint32 as their 32 bits; bool as
+   * i32 0/1 (the kernels' representation of bool). Returns the byte pointer.
+   */
+  copyIn(data: Storage): number {
+    const n = data.length
+    const ptr = this.alloc(4 * n)
+    if (data instanceof Float32Array) this.f32(ptr, n).set(data)
+    else if (data instanceof Int32Array) this.i32(ptr, n).set(data)
+    else if (data instanceof Uint32Array) new Uint32Array(this.memory.buffer, ptr, n).set(data)
+    else this.i32(ptr, n).set(data)
+    return ptr
+  }
+
+  /** Copies `n` elements at `ptr` out into fresh host storage of `dtype`. */
+  copyOut(dtype: DType, ptr: number, n: number): Storage {
+    const out = allocStorage(dtype, n)
+    if (n === 0) return out
+    if (dtype === "float32") (out as Float32Array).set(this.f32(ptr, n))
+    else if (dtype === "int32") (out as Int32Array).set(this.i32(ptr, n))
+    else if (dtype === "uint32") (out as Uint32Array).set(new Uint32Array(this.memory.buffer, ptr, n))
+    else {
+      const src = this.i32(ptr, n)
+      const b = out as Uint8Array
+      for (let k = 0; k < n; k++) b[k] = src[k] !== 0 ? 1 : 0
+    }
+    return out
+  }
+
+  /** The compiled module under `key`, generating its bytes with `make` on a miss. */
+  module(key: string, make: () => Uint8Array): WasmModule {
+    let m = this.modules.get(key)
+    if (m === undefined) {
+      m = new (webAssembly()!.Module)(make())
+      this.compiled++
+      this.modules.set(key, m)
+      if (this.modules.size > MODULE_CAPACITY) {
+        const oldest = this.modules.keys().next().value as string
+        this.modules.delete(oldest)
+        this.instances.delete(oldest)
+      }
+    }
+    return m
+  }
+
+  /** The exports of the module under `key`, instantiated over this memory (cached, LRU). */
+  instance(key: string, make: () => Uint8Array): WasmExports {
+    let inst = this.instances.get(key)
+    if (inst !== undefined) {
+      this.instances.delete(key)
+      this.instances.set(key, inst)
+      const m = this.modules.get(key)
+      if (m !== undefined) {
+        this.modules.delete(key)
+        this.modules.set(key, m)
+      }
+      return inst.exports
+    }
+    inst = new (webAssembly()!.Instance)(this.module(key, make), { env: { memory: this.memory }, math: MATH_IMPORTS })
+    this.instances.set(key, inst)
+    return inst.exports
+  }
+
+  /** Number of modules held. */
+  get cachedModules(): number {
+    return this.modules.size
+  }
+}
+
+/** Host functions kernels may call per lane (float64 `Math`, rounded to float32 by the kernel). */
+export const MATH_IMPORTS = {
+  sin: Math.sin,
+  cos: Math.cos,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  pow: Math.pow,
+  atan2: Math.atan2
+} as const
+
+/** Kernel modules kept compiled. */
+export const MODULE_CAPACITY = 512
+
+let runtime: WasmRuntime | null = null
+
+/** The process-wide runtime (created on first use). */
+export const wasm = (): WasmRuntime => {
+  if (runtime === null) runtime = new WasmRuntime()
+  return runtime
+}
