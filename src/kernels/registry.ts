@@ -16,7 +16,7 @@ import { gpujsThreefry } from "./threefry.js"
 import { type WindowParams, gpujsReduceWindow, gpujsSelectAndGatherAdd, gpujsSelectAndScatterAdd } from "./windows.js"
 import { currentMode, recordWasmLaunch } from "./backend.js"
 import { wasmDotGeneral } from "./wasm/dot.js"
-import { wasmBinary, wasmBinarySupports, wasmConvert, wasmSelect, wasmUnary, wasmUnarySupports } from "./wasm/elementwise.js"
+import { wasmBinary, wasmBinarySupports, wasmConvert, wasmReduce, wasmReduceSupports, wasmSelect, wasmUnary, wasmUnarySupports } from "./wasm/elementwise.js"
 
 /** The signature of every registered op (arguments as the public API takes them). */
 export interface OpSignatures {
@@ -70,7 +70,7 @@ const TABLE: { [K in OpName]: Array<Implementation<K>> } = {
   binary: [wasmSimd<"binary">(wasmBinary(recordWasmLaunch), wasmBinarySupports), gpujs(gpujsBinary)],
   select: [wasmSimd<"select">(wasmSelect(recordWasmLaunch), always), gpujs(gpujsSelect)],
   convert: [wasmSimd<"convert">(wasmConvert(recordWasmLaunch), always), gpujs(gpujsConvert)],
-  reduce: [gpujs(gpujsReduce)],
+  reduce: [wasmSimd<"reduce">(wasmReduce(recordWasmLaunch), wasmReduceSupports), gpujs(gpujsReduce)],
   dotGeneral: [
     wasmSimd<"dotGeneral">(wasmDotGeneral((x, perm) => dispatch("transpose", x, perm), recordWasmLaunch), (a, b) => f32(a, b)),
     gpujs(gpujsDotGeneral)

@@ -99,6 +99,23 @@ export const runDotPlan = (rt: WasmRuntime, p: DotPlan, pa: number, pb: number, 
 }
 
 /**
+ * Axis orders that make every dim group of a dot_general merge: lhs `[batch, free,
+ * contracting]`, rhs `[batch, contracting, free]`, with the dimension numbers after permuting.
+ */
+export const canonicalOrder = (aRank: number, bRank: number, dims: DotDims): { aPerm: number[]; bPerm: number[]; dims: DotDims } => {
+  const aFree = freeDims(aRank, [...dims.lhsBatch, ...dims.lhsContracting])
+  const bFree = freeDims(bRank, [...dims.rhsBatch, ...dims.rhsContracting])
+  const nb = dims.lhsBatch.length
+  const nc = dims.lhsContracting.length
+  const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i)
+  return {
+    aPerm: [...dims.lhsBatch, ...aFree, ...dims.lhsContracting],
+    bPerm: [...dims.rhsBatch, ...dims.rhsContracting, ...bFree],
+    dims: { lhsBatch: range(0, nb), rhsBatch: range(0, nb), lhsContracting: range(nb + aFree.length, nc), rhsContracting: range(nb, nc) }
+  }
+}
+
+/**
  * The operands of a dot_general in `[batch, free, contracting]` order (lhs) and `[batch,
  * contracting, free]` order (rhs), with the matching dimension numbers: every group then merges.
  */
@@ -108,23 +125,8 @@ export const canonicalDot = (
   dims: DotDims,
   transpose: (x: HostArray, perm: ReadonlyArray<number>) => HostArray
 ): { a: HostArray; b: HostArray; dims: DotDims } => {
-  const aFree = freeDims(a.shape.length, [...dims.lhsBatch, ...dims.lhsContracting])
-  const bFree = freeDims(b.shape.length, [...dims.rhsBatch, ...dims.rhsContracting])
-  const nb = dims.lhsBatch.length
-  const nc = dims.lhsContracting.length
-  const at = transpose(a, [...dims.lhsBatch, ...aFree, ...dims.lhsContracting])
-  const bt = transpose(b, [...dims.rhsBatch, ...dims.rhsContracting, ...bFree])
-  const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i)
-  return {
-    a: at,
-    b: bt,
-    dims: {
-      lhsBatch: range(0, nb),
-      rhsBatch: range(0, nb),
-      lhsContracting: range(nb + aFree.length, nc),
-      rhsContracting: range(nb, nc)
-    }
-  }
+  const c = canonicalOrder(a.shape.length, b.shape.length, dims)
+  return { a: transpose(a, c.aPerm), b: transpose(b, c.bPerm), dims: c.dims }
 }
 
 /** `dotGeneral` of float32 operands on the WebAssembly SIMD GEMM (inputs validated). */

@@ -7,7 +7,10 @@ import { type DType, type Storage, allocStorage, sizeOf, stridesOf } from "../dt
 import type { BinaryOp, UnaryOp } from "../elementwise.js"
 import { type HostArray, result } from "../HostArray.js"
 import { broadcastShapes, broadcastStrides } from "../shape.js"
+import type { ReduceOp } from "../reduce.js"
+import type { ReduceSpec } from "../fusion.js"
 import { type Expr, type LoopSpec, fusibleBinary, fusibleUnary, loopKey, loopModule } from "./expr.js"
+import { reduceKey, reduceModule } from "./reduce.js"
 import { wasm } from "./runtime.js"
 
 const COMPARISONS = new Set(["eq", "ne", "lt", "le", "gt", "ge"])
@@ -67,4 +70,35 @@ export const wasmConvert = (launched: () => void) => (x: HostArray, dtype: DType
   if (dtype === x.dtype) return result(dtype, x.shape, x.data)
   const spec: LoopSpec = { shape: x.shape, leaves: [{ dtype: x.dtype, strides: stridesOf(x.shape) }], outs: [{ kind: "convert", x: leaf(0, x.dtype), dtype }] }
   return result(dtype, x.shape, runLoop(spec, [x.data], launched)[0]!)
+}
+
+/** Whether the wasm reduction computes this call (float32 sum, max, min). */
+export const wasmReduceSupports = (op: ReduceOp, x: HostArray): boolean => x.dtype === "float32" && (op === "sum" || op === "max" || op === "min")
+
+/** Runs a fused reduction over host inputs and returns its output as host storage. */
+export const runReduceSpec = (spec: ReduceSpec, inputs: ReadonlyArray<Storage>, launched: () => void): Float32Array => {
+  const outShape = spec.shape.filter((_, d) => !spec.axes.includes(d))
+  const n = sizeOf(outShape)
+  if (n === 0) return new Float32Array(0)
+  const rt = wasm()
+  const run = rt.instance(reduceKey(spec), () => reduceModule(spec, rt.limits)).run as (...ptrs: number[]) => void
+  return rt.scoped(() => {
+    const ins = inputs.map((d) => rt.copyIn(d))
+    const out = rt.alloc(4 * n)
+    run(...ins, out)
+    launched()
+    return rt.copyOut("float32", out, n) as Float32Array
+  })
+}
+
+export const wasmReduce = (launched: () => void) => (op: ReduceOp, x: HostArray, axes: ReadonlyArray<number>): HostArray => {
+  const sorted = [...axes].sort((p, q) => p - q)
+  const spec: ReduceSpec = {
+    op: op as "sum",
+    shape: x.shape,
+    axes: sorted,
+    leaves: [{ dtype: "float32", strides: stridesOf(x.shape) }],
+    expr: leaf(0, "float32")
+  }
+  return result("float32", x.shape.filter((_, d) => !sorted.includes(d)), runReduceSpec(spec, [x.data], launched))
 }

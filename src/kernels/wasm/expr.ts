@@ -12,82 +12,13 @@
 import type { DType } from "../dtype.js"
 import { stridesOf } from "../dtype.js"
 import { coalesce } from "../codegen.js"
+import { COMPARE, type Expr, type ExprBinary, type ExprUnary, type LoopSpec, showExpr } from "../fusion.js"
 import { F64, type Fn, I32, type Local, type MemoryImport, ModuleBuilder, V128 } from "./emitter.js"
 import { LANE_FUNCTIONS, type LaneFunction, Vec } from "./vmath.js"
 
-/** Unary ops of the fused loops (lax names, as the kernel layer's `UnaryOp`). */
-export type ExprUnary =
-  | "neg" | "exp" | "log" | "log1p" | "expm1" | "tanh" | "logistic" | "sqrt" | "rsqrt" | "abs" | "sign"
-  | "sin" | "cos" | "floor" | "ceil" | "round" | "erf" | "erf_inv" | "not"
-/** Binary ops of the fused loops (lax names). */
-export type ExprBinary =
-  | "add" | "sub" | "mul" | "div" | "rem" | "pow" | "max" | "min" | "atan2"
-  | "and" | "or" | "xor" | "eq" | "ne" | "lt" | "le" | "gt" | "ge"
-
-/** A node of a fused expression; `dtype` is the node's result dtype. */
-export type Expr =
-  | { readonly kind: "leaf"; readonly index: number; readonly dtype: DType }
-  | { readonly kind: "const"; readonly value: number; readonly dtype: DType }
-  | { readonly kind: "unary"; readonly op: ExprUnary; readonly x: Expr; readonly dtype: DType }
-  | { readonly kind: "binary"; readonly op: ExprBinary; readonly a: Expr; readonly b: Expr; readonly dtype: DType }
-  | { readonly kind: "select"; readonly pred: Expr; readonly t: Expr; readonly f: Expr; readonly dtype: DType }
-  | { readonly kind: "convert"; readonly x: Expr; readonly dtype: DType }
-
-/** An input of a loop: its dtype and element strides over the iteration shape (0 = broadcast). */
-export interface LoopLeaf {
-  readonly dtype: DType
-  readonly strides: ReadonlyArray<number>
-}
-
-/** A fused loop: iteration shape, input views, and one contiguous output per expression. */
-export interface LoopSpec {
-  readonly shape: ReadonlyArray<number>
-  readonly leaves: ReadonlyArray<LoopLeaf>
-  readonly outs: ReadonlyArray<Expr>
-}
-
-const FLOAT_UNARY: ReadonlySet<ExprUnary> = new Set(["neg", "exp", "log", "log1p", "expm1", "tanh", "logistic", "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "floor", "ceil", "round", "erf", "erf_inv"])
-const COMPARE: ReadonlySet<ExprBinary> = new Set(["eq", "ne", "lt", "le", "gt", "ge"])
-
 const isInt = (d: DType): boolean => d !== "float32"
 
-/**
- * True when the loop generator computes `op` on operands of `dtype` with the kernel layer's
- * semantics. Integer arithmetic is not fused (the gpu.js kernels check it against 2^24).
- */
-export const fusibleUnary = (op: string, dtype: DType): op is ExprUnary =>
-  dtype === "float32" ? FLOAT_UNARY.has(op as ExprUnary) : op === "not"
-
-export const fusibleBinary = (op: string, dtype: DType): op is ExprBinary => {
-  if (COMPARE.has(op as ExprBinary)) return true
-  if (dtype === "float32") return ["add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2"].includes(op)
-  if (op === "and" || op === "or" || op === "xor") return true
-  return op === "max" || op === "min"
-}
-
-/** A stable text form of an expression (the cache key of its loop). */
-export const showExpr = (e: Expr): string => {
-  switch (e.kind) {
-    case "leaf":
-      return `$${e.index}`
-    case "const":
-      return `${e.dtype}:${Object.is(e.value, -0) ? "-0" : String(e.value)}`
-    case "unary":
-      return `${e.op}(${showExpr(e.x)})`
-    case "binary":
-      return `${e.op}(${showExpr(e.a)},${showExpr(e.b)})`
-    case "select":
-      return `sel(${showExpr(e.pred)},${showExpr(e.t)},${showExpr(e.f)})`
-    case "convert":
-      return `cvt:${e.dtype}(${showExpr(e.x)})`
-  }
-}
-
-/** Cache key of a loop spec. */
-export const loopKey = (s: LoopSpec): string =>
-  `loop|${s.shape.join(",")}|${s.leaves.map((l) => `${l.dtype}:${l.strides.join(",")}`).join(";")}|${s.outs.map((o) => `${o.dtype}=${showExpr(o)}`).join(";")}`
-
-const usesLane = (e: Expr, acc: Set<LaneFunction>): Set<LaneFunction> => {
+export const usesLane = (e: Expr, acc: Set<LaneFunction>): Set<LaneFunction> => {
   switch (e.kind) {
     case "unary":
       if (e.op === "sin" || e.op === "cos" || e.op === "log1p" || e.op === "expm1") acc.add(e.op)
@@ -108,7 +39,7 @@ const usesLane = (e: Expr, acc: Set<LaneFunction>): Set<LaneFunction> => {
 }
 
 /** Emits the vector value of expressions, once per node (common subexpressions shared). */
-class ExprEmitter {
+export class ExprEmitter {
   private readonly memo = new Map<Expr, Local>()
   constructor(
     private readonly v: Vec,
@@ -333,3 +264,10 @@ const emitLoop = (f: Fn, spec: LoopSpec, lanes: Partial<Record<LaneFunction, num
   }
   nest(0)
 }
+
+export { fusibleBinary, fusibleUnary } from "../fusion.js"
+export type { Expr, LoopLeaf, LoopSpec } from "../fusion.js"
+
+/** Cache key of a loop spec. */
+export const loopKey = (s: LoopSpec): string =>
+  `loop|${s.shape.join(",")}|${s.leaves.map((l) => `${l.dtype}:${l.strides.join(",")}`).join(";")}|${s.outs.map((o) => `${o.dtype}=${showExpr(o)}`).join(";")}`

@@ -102,6 +102,9 @@ export const withDynamic = <A>(main: MainTrace, fn: () => A): A => {
   }
 }
 
+/** True when no transform is staging primitives (eager evaluation of concrete values). */
+export const stagingActive = (): boolean => dynamicTrace !== null
+
 /** The current depth of the stack (0 = eager). */
 export const currentLevel = (): number => traceStack.length - 1
 

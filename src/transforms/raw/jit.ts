@@ -5,7 +5,9 @@
 import { ShapedArray, type ShapeDtypeStruct } from "../core/aval.js"
 import { traceToJaxpr, evalClosed, ClosedJaxpr } from "../core/jaxpr.js"
 import { Tensor } from "../core/Tensor.js"
-import { Tracer } from "../core/trace.js"
+import { Tracer, stagingActive } from "../core/trace.js"
+import { ConcreteTensor } from "../core/Tensor.js"
+import { type Compiled, compile } from "../compile/index.js"
 import * as tree from "../core/tree.js"
 import { callBody, finish } from "./effectful.js"
 import { asTensor, flattenTensors } from "./args.js"
@@ -98,7 +100,7 @@ export interface Jitted<F extends (...args: any[]) => any> {
  */
 export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit", "hk.transform(f) and jax.jit its init/apply">, options: JitOptions = {}): Jitted<F> => {
   const capacity = options.cacheSize ?? 64
-  const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean }>()
+  const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean; compiled?: Compiled }>()
   let traceCount = 0
   const lookup = (args: unknown[]) => {
     const [avals, def, tensors] = flattenAvals(args, "jax.jit")
@@ -125,6 +127,12 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit", "hk
     return finish(seen, () => {
       const { entry, tensors } = lookup(args)
       seen.effectful = entry.effectful
+      // on concrete values outside any transform: run the compiled program (fused kernels, planned buffers)
+      if (!stagingActive() && tensors.every((t) => t instanceof ConcreteTensor)) {
+        entry.compiled ??= compile(entry.closed)
+        const outs = entry.compiled.run(tensors as ConcreteTensor[])
+        if (outs !== null) return tree.unflatten(entry.outDef, outs)
+      }
       return tree.unflatten(entry.outDef, evalClosed(entry.closed, tensors))
     })
   }) as unknown as Jitted<F>
