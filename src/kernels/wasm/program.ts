@@ -20,6 +20,14 @@ import { ALIGN, type WasmRuntime, wasm } from "./runtime.js"
 
 type Kernel = (...ptrs: number[]) => void
 
+/** Receives each executed step and its milliseconds while set (profiling; see `setStepProfiler`). */
+let profiler: ((step: Step, ms: number) => void) | null = null
+
+/** Installs (or with null removes) a per-step timer for compiled programs. */
+export const setStepProfiler = (f: ((step: Step, ms: number) => void) | null): void => {
+  profiler = f
+}
+
 /** What one compiled program costs: arena bytes and how its steps ran. */
 export interface ExecutableStats {
   /** Bytes of the arena block one run takes. */
@@ -157,6 +165,7 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
         host[b] = undefined
       }
       for (const s of p.steps) {
+        const t0 = profiler === null ? 0 : performance.now()
         switch (s.kind) {
           case "loop":
             for (const l of s.leaves) toArena(l.buffer)
@@ -189,6 +198,7 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
             break
           }
         }
+        if (profiler !== null) profiler(s, performance.now() - t0)
       }
       return p.outputs.map((b, k) => {
         const h = toHost(b)

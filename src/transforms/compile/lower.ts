@@ -114,7 +114,16 @@ type Node = { kind: "group"; group: Group; reads: Set<number> } | { kind: "step"
 /** Lowers `closed` to a program whose inputs are the jaxpr's invars, in order. */
 export const lowerJaxpr = (closed: ClosedJaxpr): Program => {
   const { jaxpr } = closed
-  const eqns = jaxpr.eqns
+  // dead code: every primitive is pure, so an equation none of whose outputs is used goes
+  const live = new Set<Var>(jaxpr.outs.filter((a): a is Var => a instanceof Var))
+  const keep: JaxprEqn[] = []
+  for (let k = jaxpr.eqns.length - 1; k >= 0; k--) {
+    const e = jaxpr.eqns[k]!
+    if (!e.outBinders.some((v) => live.has(v))) continue
+    keep.push(e)
+    for (const a of e.inputs) if (a instanceof Var) live.add(a)
+  }
+  const eqns = keep.reverse()
   const producer = new Map<Var, number>()
   const consumers = new Map<Var, number[]>()
   eqns.forEach((e, k) => {
@@ -348,9 +357,67 @@ export const lowerJaxpr = (closed: ClosedJaxpr): Program => {
   /** A buffer holding `a` contiguously (materialised vars, inputs, constants, literals). */
   const wholeBuffer = (a: Atom): number => (a instanceof Lit ? litBuffer(a) : bufferOf(a))
 
+  const lowerDot = (a: Atom, bb: Atom, dimsIn: DotDims, out: Var): void => {
+      const view = (a: Atom): View => {
+        if (a instanceof Lit) return { buffer: litBuffer(a), strides: stridesOf(a.aval.shape), offset: 0 }
+        const b = new Builder(a.aval.ndim, null)
+        const x = b.of(a, identity(a.aval.ndim))
+        if (x.kind !== "leaf") throw new Error("internal: a dot operand was not written")
+        return b.leaves[x.index]!
+      }
+      let va = view(a)
+      let vb = view(bb)
+      let aShape = a.aval.shape
+      let bShape = bb.aval.shape
+      let dims: DotDims = dimsIn
+      if (dotPlan(aShape, bShape, dims, va.strides, vb.strides) === null) {
+        // free or contracting dims that do not merge: copy both operands into canonical order
+        const c = canonicalOrder(aShape.length, bShape.length, dims)
+        const copy = (v: View, shape: ReadonlyArray<number>, perm: ReadonlyArray<number>, dtype: DType): { view: View; shape: number[] } => {
+          const permuted = perm.map((d) => shape[d]!)
+          const buffer = newBuffer(dtype, permuted)
+          addNode({ kind: "loop", shape: permuted, leaves: [{ buffer: v.buffer, strides: perm.map((d) => v.strides[d]!), offset: v.offset }], outs: [{ buffer, expr: { kind: "leaf", index: 0, dtype } }] })
+          return { view: { buffer, strides: stridesOf(permuted), offset: 0 }, shape: permuted }
+        }
+        const ca = copy(va, aShape, c.aPerm, a.aval.dtype)
+        const cb = copy(vb, bShape, c.bPerm, bb.aval.dtype)
+        va = ca.view
+        vb = cb.view
+        aShape = ca.shape
+        bShape = cb.shape
+        dims = c.dims
+      }
+      addNode({ kind: "dot", a: va, aShape, b: vb, bShape, dims, out: place(out).buffer })
+  }
+
+  // a dot whose only use is a written transpose exchanging its free dims: one GEMM with the
+  // operands swapped writes the transposed result directly
+  const swapped = new Map<number, JaxprEqn>()
+  eqns.forEach((e, k) => {
+    if (kinds[k] !== "dot") return
+    const uses = consumers.get(e.outBinders[0]!) ?? []
+    if (uses.length !== 1) return
+    const t = eqns[uses[0]!]!
+    if (t.primitive.name !== "transpose" || !materialized.has(t.outBinders[0]!) || outputs.has(e.outBinders[0]!)) return
+    const d: DotDims = e.params.dims
+    const nb = d.lhsBatch.length
+    const nl = e.inputs[0]!.aval.ndim - nb - d.lhsContracting.length
+    const nr = e.inputs[1]!.aval.ndim - nb - d.rhsContracting.length
+    const want = [...Array.from({ length: nb }, (_, i) => i), ...Array.from({ length: nr }, (_, i) => nb + nl + i), ...Array.from({ length: nl }, (_, i) => nb + i)]
+    if (same(t.params.perm, want)) swapped.set(uses[0]!, e)
+  })
+  const swappedDots = new Set(swapped.values())
+
   eqns.forEach((e, k) => {
     const kind = kinds[k]!
     const out = e.outBinders[0]!
+    if (swapped.has(k)) {
+      const d = swapped.get(k)!
+      const dims: DotDims = d.params.dims
+      lowerDot(d.inputs[1]!, d.inputs[0]!, { lhsContracting: dims.rhsContracting, rhsContracting: dims.lhsContracting, lhsBatch: dims.rhsBatch, rhsBatch: dims.lhsBatch }, out)
+      return
+    }
+    if (swappedDots.has(e)) return
     if (kind === "ew" || kind === "view") {
       if (!materialized.has(out)) return
       // a reshape of a contiguous value is the same buffer under another shape
@@ -375,37 +442,7 @@ export const lowerJaxpr = (closed: ClosedJaxpr): Program => {
       return
     }
     if (kind === "dot") {
-      const view = (a: Atom): View => {
-        if (a instanceof Lit) return { buffer: litBuffer(a), strides: stridesOf(a.aval.shape), offset: 0 }
-        const b = new Builder(a.aval.ndim, null)
-        const x = b.of(a, identity(a.aval.ndim))
-        if (x.kind !== "leaf") throw new Error("internal: a dot operand was not written")
-        return b.leaves[x.index]!
-      }
-      const [a, bb] = e.inputs as [Atom, Atom]
-      let va = view(a)
-      let vb = view(bb)
-      let aShape = a.aval.shape
-      let bShape = bb.aval.shape
-      let dims: DotDims = e.params.dims
-      if (dotPlan(aShape, bShape, dims, va.strides, vb.strides) === null) {
-        // free or contracting dims that do not merge: copy both operands into canonical order
-        const c = canonicalOrder(aShape.length, bShape.length, dims)
-        const copy = (v: View, shape: ReadonlyArray<number>, perm: ReadonlyArray<number>, dtype: DType): { view: View; shape: number[] } => {
-          const permuted = perm.map((d) => shape[d]!)
-          const buffer = newBuffer(dtype, permuted)
-          addNode({ kind: "loop", shape: permuted, leaves: [{ buffer: v.buffer, strides: perm.map((d) => v.strides[d]!), offset: v.offset }], outs: [{ buffer, expr: { kind: "leaf", index: 0, dtype } }] })
-          return { view: { buffer, strides: stridesOf(permuted), offset: 0 }, shape: permuted }
-        }
-        const ca = copy(va, aShape, c.aPerm, a.aval.dtype)
-        const cb = copy(vb, bShape, c.bPerm, bb.aval.dtype)
-        va = ca.view
-        vb = cb.view
-        aShape = ca.shape
-        bShape = cb.shape
-        dims = c.dims
-      }
-      addNode({ kind: "dot", a: va, aShape, b: vb, bShape, dims, out: place(out).buffer })
+      lowerDot(e.inputs[0]!, e.inputs[1]!, e.params.dims, out)
       return
     }
     // host: the primitive's own impl on whole buffers
