@@ -16,6 +16,7 @@ import { gpujsThreefry } from "./threefry.js"
 import { type WindowParams, gpujsReduceWindow, gpujsSelectAndGatherAdd, gpujsSelectAndScatterAdd } from "./windows.js"
 import { currentMode, recordWasmLaunch } from "./backend.js"
 import { wasmDotGeneral } from "./wasm/dot.js"
+import { wasmConv } from "./wasm/conv.js"
 import { wasmBinary, wasmBinarySupports, wasmConvert, wasmReduce, wasmReduceSupports, wasmSelect, wasmUnary, wasmUnarySupports } from "./wasm/elementwise.js"
 
 /** The signature of every registered op (arguments as the public API takes them). */
@@ -82,7 +83,7 @@ const TABLE: { [K in OpName]: Array<Implementation<K>> } = {
   concatenate: [gpujs(gpujsConcatenate)],
   gather: [gpujs(gpujsGather)],
   scatterAdd: [gpujs(gpujsScatterAdd)],
-  conv: [gpujs(gpujsConv)],
+  conv: [wasmSimd<"conv">(wasmConv(recordWasmLaunch), (a, b) => f32(a, b)), gpujs(gpujsConv)],
   reduceWindow: [gpujs(gpujsReduceWindow)],
   selectAndScatterAdd: [gpujs(gpujsSelectAndScatterAdd)],
   selectAndGatherAdd: [gpujs(gpujsSelectAndGatherAdd)],

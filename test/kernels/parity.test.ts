@@ -66,7 +66,7 @@ const flat = (r: HostArray | HostArray[]): number[] =>
 const EXPECTED_CLASS: Record<string, string> = { webasm: "WebAssemblyKernel", cpu: "CPUKernel", webgl2: "WebGL2Kernel", webgl: "WebGLKernel", headlessgl: "HeadlessGLKernel" }
 
 /** Rows that tanka's own WebAssembly SIMD kernels compute in `wasm-simd` (the rest run on gpu.js webasm). */
-const WASM_ROWS = new Set(["exp", "log", "tanh", "logistic", "erf", "round", "add_broadcast", "div", "pow", "rem", "lt_u32", "select", "convert", "reduce_sum", "dot_general"])
+const WASM_ROWS = new Set(["exp", "log", "tanh", "logistic", "erf", "round", "add_broadcast", "div", "pow", "rem", "lt_u32", "select", "convert", "reduce_sum", "dot_general", "conv"])
 const expectedClass = (mode: string, row: string): string =>
   mode === "wasm-simd" ? (WASM_ROWS.has(row) ? "WasmSimdKernel" : "WebAssemblyKernel") : EXPECTED_CLASS[mode]!
 
