@@ -169,12 +169,18 @@ const releaseGpu = (s: BackendState | null): void => {
 }
 
 /**
- * Selects the gpu.js mode explicitly; clears the kernel cache. An unavailable mode throws
+ * Selects the backend explicitly; a different gpu.js mode clears the kernel cache. An unavailable mode throws
  * BackendUnavailableError, never a silent fallback.
  * @example setBackend("cpu")
  */
 export const setBackend = (mode: Mode): void => {
   const next = makeState(mode, `setBackend(${JSON.stringify(mode)})`)
+  // wasm-simd runs its fallbacks in gpu.js webasm: switching between the two keeps the kernels
+  if (state !== null && state.mode !== mode && gpujsMode(state.mode) === gpujsMode(mode)) {
+    next.gpu = state.gpu
+    state = next
+    return
+  }
   releaseGpu(state)
   state = next
 }

@@ -83,6 +83,10 @@ export class WasmRuntime {
   private readonly modules = new Map<string, WasmModule>()
   /** Module compilations (cache misses) since start. */
   compiled = 0
+  /** Times the memory grew since start. */
+  grows = 0
+  /** Host arrays created by copying results out of the arena since start. */
+  copiesOut = 0
 
   constructor() {
     this.shared = canShare()
@@ -103,6 +107,7 @@ export class WasmRuntime {
     if (end > this.size) {
       const pages = Math.ceil((end - this.size) / PAGE)
       this.memory.grow(pages)
+      this.grows++
     }
     this.top = end
     if (end > this.peak) this.peak = end
@@ -142,6 +147,7 @@ export class WasmRuntime {
 
   /** Copies `n` elements at `ptr` out into fresh host storage of `dtype`. */
   copyOut(dtype: DType, ptr: number, n: number): Storage {
+    this.copiesOut++
     const out = allocStorage(dtype, n)
     if (n === 0) return out
     if (dtype === "float32") (out as Float32Array).set(this.f32(ptr, n))
@@ -214,4 +220,24 @@ let runtime: WasmRuntime | null = null
 export const wasm = (): WasmRuntime => {
   if (runtime === null) runtime = new WasmRuntime()
   return runtime
+}
+
+/** Counters of the WebAssembly runtime (for benchmarks and tests). */
+export interface WasmStats {
+  /** Bytes of WebAssembly memory. */
+  readonly memoryBytes: number
+  /** Highest arena offset reached. */
+  readonly arenaPeakBytes: number
+  /** Times the memory grew. */
+  readonly grows: number
+  /** Kernel modules compiled. */
+  readonly modulesCompiled: number
+  /** Host arrays created for results copied out of the arena. */
+  readonly copiesOut: number
+}
+
+/** Counters of the WebAssembly runtime since the process started. */
+export const wasmStats = (): WasmStats => {
+  const rt = wasm()
+  return { memoryBytes: rt.size, arenaPeakBytes: rt.peak, grows: rt.grows, modulesCompiled: rt.compiled, copiesOut: rt.copiesOut }
 }
