@@ -37,7 +37,11 @@ export type ReturnsOf<F> = F extends { (...a: any[]): infer R1; (...a: any[]): i
     ? R
     : never
 
-/** `hk.Params | hk.Rng`: the Haiku services in `R`, named in a fixed order. */
+/**
+ * `"hk.Params | hk.Rng"`: the Haiku services in `R` as one string, in a fixed order. A string
+ * literal is printed whole, where tsc would elide a union printed after a long message
+ * (`Params | ... 1 more ...`).
+ */
 export type ShowServices<R> = JoinServices<
   [
     "Params" extends ServiceNames<R> ? "hk.Params" : never,
@@ -123,11 +127,13 @@ export type RawName = keyof RawFixes
  */
 export type PurityError<Out, Name extends RawName> =
   IsAny<Out> extends true
-    ? { readonly __hkError: `${Name}: f returns \`any\`, so Haiku state cannot be ruled out; give f a precise return type (an Effect must have R = never). If f uses Haiku state, use ${RawFixes[Name]}.` }
+    ? { readonly __hkError: `${Name}: f returns \`any\`, so Haiku state cannot be ruled out; give f a precise return type (an Effect with R = never if pure), or use ${RawFixes[Name]}.` }
     : unknown extends Out
-      ? { readonly __hkError: `${Name}: f returns \`unknown\`, so Haiku state cannot be ruled out; give f a precise return type (an Effect must have R = never). If f uses Haiku state, use ${RawFixes[Name]}.` }
+      ? { readonly __hkError: `${Name}: f returns \`unknown\`, so Haiku state cannot be ruled out; give f a precise return type (an Effect with R = never if pure), or use ${RawFixes[Name]}.` }
       : VerdictOf<ScanTop<Out>, Name, RawFixes[Name]>
 
+// The messages stay short enough (with the longest name and fix) for tsc to print the whole
+// type without truncating it; Haiku services are listed as one string (see ShowServices).
 type VerdictOf<S extends Found, Name extends string, Fix extends string> = [HasWide<S>] extends [never]
   ? [HaikuNeeds<RsOf<S>>] extends [never]
     ? [Extract<S, { readonly k: "nested" }>] extends [never]
@@ -135,16 +141,16 @@ type VerdictOf<S extends Found, Name extends string, Fix extends string> = [HasW
         ? [RsOf<S>] extends [never]
           ? never
           : {
-              readonly __hkError: `${Name}: f's Effect needs services ${Name} cannot provide (offendingServices); provide them inside f (Effect.provide / Effect.provideService). A raw transform runs f while it traces, so it accepts only Effect<A, E, never>.`
+              readonly __hkError: `${Name}: f's Effect needs services a raw transform cannot provide (it runs f while tracing, so R must be never); provide them inside f with Effect.provide.`
               readonly offendingServices: RsOf<S>
             }
         : { readonly __hkError: `${Name}: f is async (returns a Promise), but ${Name} traces f synchronously; make f synchronous (effectful code returns an Effect with R = never).` }
-      : { readonly __hkError: `${Name}: f returns an Effect inside its output (e.g. [eff, x] or Effect.succeed(eff)), which ${Name} would never run; return one Effect at the top level (yield* it in Effect.gen, or combine with Effect.all).` }
+      : { readonly __hkError: `${Name}: f returns an Effect inside its output, which ${Name} would never run; return one Effect at the top level (yield* it in Effect.gen, or Effect.all).` }
     : {
-        readonly __hkError: `${Name}: f uses Haiku state (${ShowServices<RsOf<S>>}); use ${Fix} instead, or hk.transform(f) + hk.lift(init) and pass the pure apply to ${Name}. ${Name} traces f as a pure function, so the state would leak as tracers.`
-        readonly offendingServices: HaikuNeeds<RsOf<S>>
+        readonly __hkError: `${Name}: f uses Haiku state, which a raw transform would leak as tracers; use ${Fix} instead, or hk.transform(f) + hk.lift(init) and pass the pure apply.`
+        readonly offendingServices: ShowServices<RsOf<S>>
       }
-  : { readonly __hkError: `${Name}: f's Effect has R = any, unknown, object or {}, so Haiku state cannot be ruled out; give f a precise Effect type (R = never for a pure function). If f uses Haiku state, use ${Fix}.` }
+  : { readonly __hkError: `${Name}: f's Effect has R = any, unknown, object or {}, so Haiku state cannot be ruled out; give f a precise Effect type (R = never if pure), or use ${Fix}.` }
 
 /**
  * `F` itself when `f` is pure (returns values, or an `Effect<A, E, never>`, under every
