@@ -234,8 +234,9 @@ describe("typed failures: errors caused by init/apply's arguments are in E", () 
     expect(caught(counter.apply({}, { "~": { n: jnp.zeros([]) } }, null))).toBe("ok")
   })
 
-  it("the typed failure crosses jax.vmap(t.apply) and hk.* wrappers", () => {
+  it("the typed failure crosses jax.vmap(t.apply), jax.jit(t.apply) and hk.* wrappers", () => {
     expect(caught(jax.vmap(t.apply, { inAxes: [null, null, 0] })({}, null, jnp.ones([4, 2, 3])))).toBe("MissingParameterError")
+    expect(caught(jax.jit(t.apply)({}, null, x))).toBe("MissingParameterError")
     const wrapped = hk.transform((z: Tensor) => hk.vmap(linear, { splitRng: false })(z))
     expect(caught(wrapped.apply({}, null, jnp.ones([4, 2, 3])))).toBe("MissingParameterError")
   })
