@@ -17,16 +17,9 @@ export { Params, State, Rng, Naming, type HaikuServices, type ModuleScope } from
 export { getParameter, getState, setState, runningInit, currentName, type Initializer, type ValueOptions } from "./effects/getParameter.js"
 export { nextRngKey, nextRngKeys, maybeNextRngKey, reserveRngKeys, withRng } from "./effects/rng.js"
 export { PRNGSequence, type ParamTree, type StateTree, type KeyLike, type StatePair } from "./effects/Frame.js"
-export {
-  transform,
-  transformWithState,
-  withoutApplyRng,
-  multiTransform,
-  type Transformed,
-  type TransformedWithState,
-  type MultiTransformed,
-  type AnyTransformed
-} from "./effects/transform.js"
+export { transform, transformWithState, withoutApplyRng, type Transformed, type TransformedWithState, type AnyTransformed, type Stateless } from "./effects/transform.js"
+export { multiTransform, multiTransformWithState, type MultiTransformed, type MultiTransformedWithState } from "./effects/multiTransform.js"
+export type { InitError, ApplyError, ApplyWithStateError } from "./effects/errors.js"
 export { module, nameScope, camelToSnake, type ModuleHandle, type Module } from "./effects/module.js"
 export { Linear, type LinearOptions } from "./effects/modules/Linear.js"
 export * as initializers from "./effects/initializers.js"

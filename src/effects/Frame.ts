@@ -7,6 +7,7 @@
  */
 import { Tensor } from "../transforms/core/Tensor.js"
 import * as lax from "../transforms/core/lax.js"
+import { currentLevel } from "../transforms/core/trace.js"
 import * as random from "../transforms/random/random.js"
 import type { Key } from "../transforms/random/random.js"
 import { InvalidKeyError } from "./errors.js"
@@ -225,6 +226,14 @@ let frameIds = 0
  */
 export class Frame {
   readonly id = frameIds++
+  /**
+   * The trace level the frame was built at. Haiku operations run only at this level: a deeper
+   * level means a raw transform is tracing the caller (its values would leak into the frame as
+   * tracers), whatever the fiber context says. Haiku: `Frame.jax_trace_stack`.
+   */
+  readonly level = currentLevel()
+  /** `true` while the handler that built the frame is running its function. */
+  active = false
   constructor(
     /** `true` in apply: parameters can be read, never created. */
     readonly frozen: boolean,

@@ -1,9 +1,22 @@
 /**
- * Haiku's error cases as tagged classes. They are raised as defects (`Effect.die`), like
- * Haiku's exceptions, so a module's `E` stays the user's own; `Effect.runSync` throws them as
- * themselves. Each message says what happened, why, and the fix; the facts are also fields.
+ * Haiku's error cases as tagged classes. Each message says what happened, why, and the fix; the
+ * facts are also fields.
+ *
+ * Two kinds, by who can act on them:
+ * - **Typed failures** (in `init`/`apply`'s `E`, so `Effect.catchTag` works): errors caused by
+ *   the *arguments* of `init`/`apply` — params from another model or a checkpoint
+ *   (`MissingParameterError`, `ParameterShapeError`), state (`MissingStateError` in
+ *   `transformWithState`'s apply), a missing or malformed key (`MissingRngError`,
+ *   `InvalidKeyError`), params or state that are not trees (`InvalidParamsError`).
+ * - **Defects** (`Effect.die`, thrown as themselves by `Effect.runSync`): errors only a code
+ *   change can fix — `UnexpectedTracerError`, `NestedTransformError`, `HaikuContextError`,
+ *   `NonEmptyStateError`, `LiftKeyCollisionError`, `ModuleNameError`, `MissingInitializerError`,
+ *   `WrappedTransformError`, …
+ *
+ * Inside `f` every Haiku operation raises as a defect, so a module's `E` stays the user's own;
+ * the handler turns the argument errors into failures of `init`/`apply`.
  */
-import { Data } from "effect"
+import { Data, Effect } from "effect"
 
 /**
  * A Haiku operation ran outside `hk.transform` / `hk.transformWithState`.
@@ -194,3 +207,23 @@ export class WrappedTransformError extends Data.TaggedError("WrappedTransformErr
   readonly transform: string
   readonly message: string
 }> {}
+
+/** The typed failures of `init` (besides `f`'s own `E`): caused by its key or by the input shapes. */
+export type InitError = ParameterShapeError | MissingRngError | InvalidKeyError
+
+/** The typed failures of `apply` (besides `f`'s own `E`): caused by its params and key. */
+export type ApplyError = MissingParameterError | ParameterShapeError | MissingRngError | InvalidKeyError | InvalidParamsError
+
+/** The typed failures of `hk.transformWithState(f).apply`: those of {@link ApplyError} and a state missing a value. */
+export type ApplyWithStateError = ApplyError | MissingStateError
+
+type ErrorClass = abstract new (...args: any[]) => unknown
+
+/** The classes of {@link InitError}, {@link ApplyError}, {@link ApplyWithStateError}. */
+export const INIT_ERRORS: ReadonlyArray<ErrorClass> = [ParameterShapeError, MissingRngError, InvalidKeyError]
+export const APPLY_ERRORS: ReadonlyArray<ErrorClass> = [MissingParameterError, ParameterShapeError, MissingRngError, InvalidKeyError, InvalidParamsError]
+export const APPLY_WITH_STATE_ERRORS: ReadonlyArray<ErrorClass> = [...APPLY_ERRORS, MissingStateError]
+
+/** `effect` with the defects that are instances of `classes` turned into typed failures (the others stay defects). */
+export const failWith = <A, E, R, X>(effect: Effect.Effect<A, E, R>, classes: ReadonlyArray<ErrorClass>): Effect.Effect<A, E | X, R> =>
+  Effect.catchDefect(effect, (defect) => (classes.some((c) => defect instanceof c) ? Effect.fail(defect as X) : Effect.die(defect)))

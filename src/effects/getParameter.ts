@@ -80,11 +80,15 @@ export const getParameter = <R = never>(
     })
   })
 
+/** The stateful handler that replaces the one whose frame keeps no state. */
+const statefulFix = (handler: string): string =>
+  handler === "hk.transform" ? "`hk.transformWithState`" : handler === "hk.multiTransform" ? "`hk.multiTransformWithState`" : "`hk.transformWithState` (`hk.multiTransformWithState` for hk.multiTransform)"
+
 const stateFrame = (frame: Frame, api: string) => {
   if (frame.state === null) {
     throw new NonEmptyStateError({
       message:
-        `If your transformed function uses \`hk.getState\`/\`hk.setState\` then use \`hk.transformWithState\`: ${api} was called under ${frame.handler}, ` +
+        `If your transformed function uses \`hk.getState\`/\`hk.setState\` then use ${statefulFix(frame.handler)}: ${api} was called under ${frame.handler}, ` +
         `which has nowhere to keep state (its init returns params only).`
     })
   }

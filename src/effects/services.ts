@@ -6,6 +6,8 @@
  */
 import { Context, Effect, type Fiber } from "effect"
 import { UnexpectedTracerError } from "../transforms/core/errors.js"
+import { currentLevel, currentTransform } from "../transforms/core/trace.js"
+import type { RawFixes } from "../transforms/raw/purity.js"
 import { RawTransformScope } from "../transforms/raw/effectful.js"
 import { Frame, NameTable } from "./Frame.js"
 import { HaikuContextError } from "./errors.js"
@@ -69,46 +71,63 @@ export const CurrentModuleScope = Context.Reference<ModuleScope | null>("tanka/h
 /** Set by `hk.lift`/`hk.unregistered` for exactly the inner init they run. */
 export const NestedInitAllowed = Context.Reference<boolean>("tanka/hk/NestedInitAllowed", { defaultValue: () => false })
 
-const FIX: Record<string, string> = {
+/** The Haiku wrapper that replaces each raw transform: the same strings the compile-time messages use. */
+const FIX: RawFixes = {
   "jax.vmap": "hk.vmap(f, { splitRng })",
   "jax.evalShape": "hk.evalShape(f, ...args)",
   "jax.grad": "hk.grad(f)",
   "jax.valueAndGrad": "hk.valueAndGrad(f)",
   "jax.jvp": "hk.jvp(f, primals, tangents)",
-  "jax.vjp": "hk.grad / hk.valueAndGrad",
-  "jax.linearize": "hk.jvp",
-  "jax.jit": "hk.transform(f) and jit its init/apply",
-  "jax.makeJaxpr": "hk.transform(f) and trace its init/apply",
-  "jax.lax.scan": "hk.scan",
-  "jax.lax.cond": "hk.cond",
-  "jax.lax.switch": "hk.switch",
-  "jax.lax.whileLoop": "hk.whileLoop",
-  "jax.lax.foriLoop": "hk.foriLoop",
-  "jax.checkpoint": "hk.remat"
+  "jax.vjp": "hk.grad(f) or hk.valueAndGrad(f)",
+  "jax.linearize": "hk.jvp(f, primals, tangents)",
+  "jax.jit": "hk.transform(f) and jax.jit its init/apply",
+  "jax.makeJaxpr": "hk.transform(f) and jax.makeJaxpr its init/apply",
+  "jax.checkpoint": "hk.remat(f)",
+  "jax.lax.scan": "hk.scan(f, init, xs)",
+  "jax.lax.map": "hk.map(f, xs)",
+  "jax.lax.cond": "hk.cond(pred, trueFn, falseFn, ...operands)",
+  "jax.lax.switch": "hk.switch(index, branches, ...operands)",
+  "jax.lax.whileLoop": "hk.whileLoop(condFn, bodyFn, init)",
+  "jax.lax.foriLoop": "hk.foriLoop(lower, upper, bodyFn, init)"
 }
 
 /** The Haiku wrapper that replaces a raw transform, for messages. */
-export const fixFor = (raw: string): string => FIX[raw] ?? "the hk.* version of the transform"
+export const fixFor = (raw: string): string =>
+  Object.prototype.hasOwnProperty.call(FIX, raw) ? FIX[raw as keyof RawFixes] : "the hk.* version of the transform (hk.vmap, hk.scan, …)"
 
 /** The UnexpectedTracerError a Haiku operation raises when it runs inside a raw transform. */
 export const rawTransformError = (api: string, raw: string): UnexpectedTracerError =>
   new UnexpectedTracerError({
     transform: raw,
     message:
-      `${api} was called inside the raw ${raw}: this function is Haiku-effectful (it reads or writes params/state/rng/module names), ` +
-      `and ${raw} traces its function as if it were pure, so the Haiku state would leak as tracers. ` +
-      `Use ${fixFor(raw)} instead, or hk.transform(f) + hk.lift(init) and pass the pure apply to ${raw}.`
+      `${api} was called inside the raw ${raw}: use ${fixFor(raw)} instead, or hk.transform(f) + hk.lift(init) and pass the pure apply to ${raw}. ` +
+      `The function is Haiku-effectful (it reads or writes params/state/rng/module names), and ${raw} traces it as if it were pure, so the Haiku state would leak as tracers.`
+  })
+
+/** A Haiku operation ran with the state of a run that a raw transform traced and that has since returned (its context was captured and provided again). */
+const staleFrameError = (api: string, frame: Frame): UnexpectedTracerError =>
+  new UnexpectedTracerError({
+    transform: frame.handler,
+    message:
+      `${api} used the Haiku state of a ${frame.handler} run that a raw transform traced and that has returned (its context was captured, e.g. with Effect.context, and provided again later); ` +
+      `that state holds tracers of the finished trace. Run Haiku operations only inside their own init/apply, and pass values out as the function's result.`
   })
 
 /**
  * The frame of the running handler, for the Haiku operation `api`. Throws (a defect) when there
- * is none, or when a raw transform is running the caller's Effect.
+ * is none, or when a raw transform is tracing the caller: either the fiber says so
+ * (`RawTransformScope`), or the trace level differs from the one the frame was built at. The
+ * second check holds even when user code provides a captured context again
+ * (`Effect.provideContext`, a module turned into a `Layer`), which overwrites the first.
  */
 export const frameOf = (fiber: Fiber.Fiber<unknown, unknown>, service: typeof Params | typeof State | typeof Rng | typeof Naming, api: string): Frame => {
   const raw = fiber.getRef(RawTransformScope)
   if (raw !== null) throw rawTransformError(api, raw)
   const frame = Context.getOrUndefined(fiber.context as Context.Context<never>, service as typeof Params)
   if (frame === undefined) throw HaikuContextError.make(api)
+  const level = currentLevel()
+  if (level > frame.level) throw rawTransformError(api, currentTransform())
+  if (level < frame.level) throw staleFrameError(api, frame)
   return frame
 }
 

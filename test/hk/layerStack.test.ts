@@ -90,7 +90,8 @@ describe("hk.layerStack", () => {
   })
 
   it("under hk.transform a stateful layer is a NonEmptyStateError naming transformWithState", () => {
-    const t = hk.transform((x: Tensor) => hk.layerStack(2)((x: Tensor) => Effect.map(hk.getState("n", [], jnp.zeros), (n) => jnp.add(x, n)) as any)(x))
+    const stateful = ((x: Tensor) => Effect.map(hk.getState("n", [], jnp.zeros), (n) => jnp.add(x, n))) as unknown as (x: Tensor) => Effect.Effect<Tensor, never, hk.Params>
+    const t = hk.transform((x: Tensor) => hk.layerStack(2)(stateful)(x))
     let e: any
     try {
       run(t.init(null, jnp.array(0)))

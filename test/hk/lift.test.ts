@@ -59,7 +59,8 @@ describe("hk.lift", () => {
 
   it("a stateful init given to lift is NonEmptyStateError naming liftWithState", () => {
     const inner = hk.transformWithState(() => hk.setState("s", jnp.zeros([])))
-    const e = thrown(() => run(hk.transform(() => hk.lift(inner.init as any)(null)).init(null) as Effect.Effect<unknown>))
+    const init = inner.init as unknown as (key: null) => Effect.Effect<hk.ParamTree>
+    const e = thrown(() => run(hk.transform(() => hk.lift(init)(null)).init(null)))
     expect(e._tag).toBe("NonEmptyStateError")
     expect(e.message).toContain("hk.liftWithState")
   })

@@ -56,15 +56,15 @@ describe("raw transforms reject Haiku-effectful functions at compile time", () =
     expectTypeOf(jax.grad(plain)).returns.toEqualTypeOf<Tensor>()
     expectTypeOf(jax.grad(jax.grad(plain))).returns.toEqualTypeOf<Tensor>()
     const t = hk.transform(usesParams)
-    expectTypeOf(jax.vmap(t.apply)).returns.toEqualTypeOf<Effect.Effect<Tensor, never, never>>()
+    expectTypeOf(jax.vmap(t.apply)).returns.toEqualTypeOf<Effect.Effect<Tensor, hk.ApplyError, never>>()
   })
 })
 
 describe("handlers remove what they provide", () => {
-  it("hk.transform(f).init/apply need nothing for a Haiku-only function", () => {
+  it("hk.transform(f).init/apply need nothing for a Haiku-only function, and fail only with errors their arguments cause", () => {
     const t = hk.transform(usesParams)
-    expectTypeOf(t.init).returns.toEqualTypeOf<Effect.Effect<hk.ParamTree, never, never>>()
-    expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<Tensor, never, never>>()
+    expectTypeOf(t.init).returns.toEqualTypeOf<Effect.Effect<hk.ParamTree, hk.InitError, never>>()
+    expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<Tensor, hk.ApplyError, never>>()
   })
 
   it("hk.transform of a state-using function does not type-check; hk.transformWithState does", () => {
@@ -74,12 +74,12 @@ describe("handlers remove what they provide", () => {
     }
     void typeOnly
     const t = hk.transformWithState(usesState)
-    expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<readonly [Tensor, hk.StateTree], never, never>>()
+    expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<readonly [Tensor, hk.StateTree], hk.ApplyWithStateError, never>>()
   })
 
   it("non-Haiku services pass through a handler", () => {
     const t = hk.transform((y: Tensor) => Effect.as(hk.getParameter("w", [], jnp.zeros), y) as Effect.Effect<Tensor, never, hk.Params | "Other">)
-    expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<Tensor, never, "Other">>()
+    expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<Tensor, hk.ApplyError, "Other">>()
   })
 })
 

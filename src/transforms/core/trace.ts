@@ -48,6 +48,11 @@ export abstract class Tracer extends Tensor {
   fullLower(): Tensor {
     return this
   }
+  /** A live tracer has no data yet (ConcretizationError); a dead one leaked out of its transform. */
+  protected override concrete(what: string): ConcreteTensor {
+    if (!this.trace.main.alive) throw leaked(this.trace.main, `${what}() was called on it`)
+    return super.concrete(what)
+  }
 }
 
 /** Level 0: primitives run their kernels. */
@@ -107,6 +112,9 @@ export const stagingActive = (): boolean => dynamicTrace !== null
 
 /** The current depth of the stack (0 = eager). */
 export const currentLevel = (): number => traceStack.length - 1
+
+/** The transform running at the current level (`"eager evaluation"` at level 0). */
+export const currentTransform = (): string => traceStack[traceStack.length - 1]!.transform
 
 const findTopTrace = (args: ReadonlyArray<Tensor>): Trace => {
   let top = traceStack[0]!

@@ -17,6 +17,25 @@ export interface LiftOptions {
   readonly allowReuse?: boolean
 }
 
+type InitFn = (...args: any[]) => Effect.Effect<any, any, any>
+type InitValue<I extends InitFn> = ReturnType<I> extends Effect.Effect<infer A, any, any> ? A : never
+type InitError<I extends InitFn> = ReturnType<I> extends Effect.Effect<any, infer E, any> ? E : never
+type InitContext<I extends InitFn> = ReturnType<I> extends Effect.Effect<any, any, infer R> ? R : never
+
+/** `I` if it is the `init` of `hk.transform` (its Effect gives a param tree), else an inline error naming the right lift. */
+export type LiftableInit<I extends InitFn, Api extends string> = [InitValue<I>] extends [readonly [any, any]]
+  ? { readonly __hkError: `${Api}: this init returns [params, state] (it is the init of hk.transformWithState); use hk.liftWithState(init, { name }), which registers the state too.` }
+  : [InitValue<I>] extends [ParamTree]
+    ? I
+    : { readonly __hkError: `${Api}: takes the init of hk.transform(f), whose Effect gives a param tree { [module]: { [name]: Tensor } }; pass hk.transform(f).init.` }
+
+/** `I` if it is the `init` of `hk.transformWithState` (its Effect gives `[params, state]`), else an inline error naming `hk.lift`. */
+export type LiftableStatefulInit<I extends InitFn> = [InitValue<I>] extends [readonly [ParamTree, StateTree]]
+  ? I
+  : [InitValue<I>] extends [ParamTree]
+    ? { readonly __hkError: "hk.liftWithState: this init returns params only (it is the init of hk.transform); use hk.lift(init, { name })." }
+    : { readonly __hkError: "hk.liftWithState: takes the init of hk.transformWithState(f), whose Effect gives [params, state]; pass hk.transformWithState(f).init." }
+
 const prefixed = (prefix: string, bundle: string) => (prefix === "" ? bundle : `${prefix}/${bundle}`)
 
 const register = (frame: Frame, prefix: string, inner: ParamTree, allowReuse: boolean): void => {
@@ -66,8 +85,8 @@ const liftImpl =
  *   return yield* jax.vmap(inner.apply, { inAxes: [null, null, 0] })(params, null, x)
  * })
  */
-export const lift = <Args extends any[], E, R>(init: (...args: Args) => Effect.Effect<ParamTree, E, R>, options: LiftOptions = {}) =>
-  liftImpl(init, options, false, "hk.lift")
+export const lift = <I extends InitFn>(init: LiftableInit<I, "hk.lift">, options: LiftOptions = {}): ((...args: Parameters<I>) => Effect.Effect<ParamTree, InitError<I>, InitContext<I> | Params | Naming>) =>
+  liftImpl(init as unknown as (...args: Parameters<I>) => Effect.Effect<ParamTree, InitError<I>, InitContext<I>>, options, false, "hk.lift")
 
 /**
  * Like {@link lift} without an extra name level: inner bundles are registered under the
@@ -78,8 +97,8 @@ export const lift = <Args extends any[], E, R>(init: (...args: Args) => Effect.E
  * @example
  * hk.transparentLift(hk.transform(net).init)(key, x) // registers "mlp/~/linear_0", not "lifted/mlp/~/linear_0"
  */
-export const transparentLift = <Args extends any[], E, R>(init: (...args: Args) => Effect.Effect<ParamTree, E, R>, options: Omit<LiftOptions, "name"> = {}) =>
-  liftImpl(init, options, true, "hk.transparentLift")
+export const transparentLift = <I extends InitFn>(init: LiftableInit<I, "hk.transparentLift">, options: Omit<LiftOptions, "name"> = {}): ((...args: Parameters<I>) => Effect.Effect<ParamTree, InitError<I>, InitContext<I> | Params | Naming>) =>
+  liftImpl(init as unknown as (...args: Parameters<I>) => Effect.Effect<ParamTree, InitError<I>, InitContext<I>>, options, true, "hk.transparentLift")
 
 /**
  * The explicit escape hatch for running an inner `init` inside an outer transform without
@@ -113,8 +132,8 @@ export type LiftedBody<A, E, R> = (params: ParamTree, state: StateTree) => Effec
  * const out = yield* lifted([key, x], (params, state) => inner.apply(params, state, null, x))
  */
 export const liftWithState =
-  <Args extends any[], E, R>(init: (...args: Args) => Effect.Effect<readonly [ParamTree, StateTree], E, R>, options: LiftOptions = {}) =>
-  <A, E2, R2>(args: Args, body: LiftedBody<A, E2, R2>): Effect.Effect<A, E | E2, R | R2 | Params | State | Naming> =>
+  <I extends InitFn>(initFn: LiftableStatefulInit<I>, options: LiftOptions = {}) =>
+  <A, E2, R2>(args: Parameters<I>, body: LiftedBody<A, E2, R2>): Effect.Effect<A, InitError<I> | E2, InitContext<I> | R2 | Params | State | Naming> =>
     Effect.withFiber((fiber) => {
       const frame = frameOf(fiber, Params, "hk.liftWithState")
       frameOf(fiber, State, "hk.liftWithState")
@@ -131,6 +150,7 @@ export const liftWithState =
           return out
         })
       if (frame.frozen) return run(readBack(frame.params, prefix), readBack(state, prefix, (pair) => pair.current))
+      const init = initFn as unknown as (...a: Parameters<I>) => Effect.Effect<readonly [ParamTree, StateTree], InitError<I>, InitContext<I>>
       return Effect.flatMap(Effect.provideService(init(...args), NestedInitAllowed, true), ([p, s]) => {
         register(frame, prefix, p, allowReuse)
         const entries = treeEntries(s)

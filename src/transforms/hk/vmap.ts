@@ -23,6 +23,9 @@ export interface HkVmapOptions extends VmapOptions {
   readonly splitRng: boolean
 }
 
+// the body below is pure by construction (the Haiku state is threaded through it)
+const runVmap = rawVmap as unknown as (f: (...a: unknown[]) => unknown, options: VmapOptions) => (...args: unknown[]) => unknown
+
 const err = (message: string) => new WrappedTransformError({ transform: "hk.vmap", message })
 
 /**
@@ -84,7 +87,7 @@ export const vmap =
       return Effect.map(
         finishRaw(() => {
           try {
-            const mapped = rawVmap(pure, { inAxes: split ? [...axesList, 0] : axesList, outAxes, axisSize })
+            const mapped = runVmap(pure, { inAxes: split ? [...axesList, 0] : axesList, outAxes, axisSize })
             return split ? mapped(...args, keys!) : mapped(...args)
           } catch (e) {
             if (e instanceof Error && e.message.includes("outAxes null varies over the mapped axis")) {

@@ -29,7 +29,7 @@ const flatFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, name: string, 
  *
  * JAX: `jax.jvp`.
  */
-export const jvp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jvp", "hk.jvp(f, primals, tangents)">, primals: ReadonlyArray<unknown>, tangents: ReadonlyArray<unknown>): [any, any] => {
+export const jvp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jvp">, primals: ReadonlyArray<unknown>, tangents: ReadonlyArray<unknown>): [any, any] => {
   const seen = { effectful: false }
   return finish(seen, () => {
     const [p, pDef] = flattenTensors(primals, "jax.jvp")
@@ -76,7 +76,7 @@ export const vjpFlat = (f: (...xs: Tensor[]) => Tensor[], primals: ReadonlyArray
  *
  * JAX: `jax.linearize`.
  */
-export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.linearize", "hk.jvp">, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] => {
+export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.linearize">, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] => {
   const seen = { effectful: false }
   const [p, pDef] = flattenTensors(primals, "jax.linearize")
   const out: { def?: tree.TreeDef } = {}
@@ -93,7 +93,7 @@ export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.lin
  *
  * JAX: `jax.vjp`.
  */
-export const vjp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.vjp", "hk.grad / hk.valueAndGrad">, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => any[]] => {
+export const vjp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.vjp">, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => any[]] => {
   const seen = { effectful: false }
   const [p, pDef] = flattenTensors(primals, "jax.vjp")
   const out: { def?: tree.TreeDef } = {}
@@ -176,7 +176,7 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
  * @example
  * jax.grad((x: Tensor) => jnp.sum(jnp.square(x)))(jnp.array([1, 2])) // [2, 4]
  */
-export const grad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.grad", "hk.grad(f)">, options: O = {} as O) => {
+export const grad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.grad">, options: O = {} as O) => {
   const vg = valueAndGradImpl(f as F, options, "jax.grad")
   return (...args: Parameters<F>): GradResult<F, O> => {
     const r = vg(...args) as unknown
@@ -191,5 +191,5 @@ export const grad = <F extends (...args: any[]) => any, const O extends GradOpti
  *
  * JAX: `jax.value_and_grad`.
  */
-export const valueAndGrad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.valueAndGrad", "hk.valueAndGrad(f)">, options: O = {} as O) =>
+export const valueAndGrad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.valueAndGrad">, options: O = {} as O) =>
   valueAndGradImpl(f as F, options, "jax.valueAndGrad") as (...args: Parameters<F>) => ValueAndGradResult<F, O>

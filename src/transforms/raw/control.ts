@@ -12,7 +12,7 @@ import * as tree from "../core/tree.js"
 import * as lax from "../core/lax.js"
 import { TransformArgumentError } from "../core/errors.js"
 import { callBody, finish } from "./effectful.js"
-import type { Pure } from "./purity.js"
+import type { EffectIf, Pure, PureOut, ValueOfOut } from "./purity.js"
 import { flattenTensors } from "./args.js"
 
 const argErr = (transform: string, message: string) => new TransformArgumentError({ transform, message: `${transform}: ${message}` })
@@ -41,7 +41,7 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
  * JAX: `jax.lax.scan`.
  */
 export const scan = <F extends (carry: any, x: any) => any>(
-  f: Pure<F, "jax.lax.scan", "hk.scan(f, init, xs)">,
+  f: Pure<F, "jax.lax.scan">,
   init: Parameters<F>[0],
   xs: Parameters<F>[1] | null,
   options: { length?: number; reverse?: boolean } = {}
@@ -91,17 +91,33 @@ const scanImpl = <C, X>(f: (c: C, x: X) => unknown, init: C, xs: X | null, optio
   return [tree.unflatten<C>(outCarryDef, outs.slice(0, nCarry)), tree.unflatten(yDef, outs.slice(nCarry))]
 }
 
-/** Apply `f` to each slice of `xs` along the leading axis. JAX: `jax.lax.map`. */
-export const map = <X, Y>(f: (x: X) => Y, xs: X): Y => {
+/**
+ * Apply `f` to each slice of `xs` along the leading axis, stacking the results.
+ *
+ * JAX: `jax.lax.map`.
+ *
+ * @example
+ * jax.lax.map((x: Tensor) => jnp.sum(x), jnp.ones([4, 3])) // shape [4]
+ */
+export const map = <F extends (x: any) => any>(f: Pure<F, "jax.lax.map">, xs: Parameters<F>[0]): ReturnType<F> => {
   const seen = { effectful: false }
-  return finish(seen, () => scanImpl((c: null, x: X) => [c, callBody(f, [x], "jax.lax.map", seen)], null, xs, {}, seen)[1]) as Y
+  return finish(seen, () => scanImpl((c: null, x: unknown) => [c, callBody(f as F, [x], "jax.lax.map", seen)], null, xs, {}, seen)[1]) as ReturnType<F>
 }
 
 /**
- * Run `branches[index](...operands)` (index clamped into range). JAX: `jax.lax.switch`.
+ * Run `branches[index](...operands)` (index clamped into range). Each branch is checked on its
+ * own, so a Haiku-effectful branch is the one the compile error points at.
+ *
+ * JAX: `jax.lax.switch`.
+ *
+ * @example
+ * jax.lax.switch(1, [(x: Tensor) => x, (x: Tensor) => jnp.negative(x)], jnp.ones([2])) // [-1, -1]
  */
-export const switchCase = <F extends (...args: any[]) => any>(index: Tensor | number, branches: ReadonlyArray<Pure<F, "jax.lax.switch", "hk.switch(index, branches, ...operands)">>, ...operands: Parameters<F>): ReturnType<F> =>
-  switchImpl(index, branches as ReadonlyArray<F>, operands, false)
+export const switchCase = <const B extends ReadonlyArray<(...args: any[]) => any>>(
+  index: Tensor | number,
+  branches: { readonly [K in keyof B]: Pure<B[K], "jax.lax.switch"> },
+  ...operands: Parameters<B[0]>
+): EffectIf<ReturnType<B[number]>, ValueOfOut<ReturnType<B[0]>>> => switchImpl(index, branches as unknown as ReadonlyArray<(...args: any[]) => unknown>, operands, false)
 
 const switchImpl = (index: Tensor | number, branches: ReadonlyArray<(...args: any[]) => unknown>, operands: unknown[], condNames: boolean): any => {
   const seen = { effectful: false }
@@ -151,36 +167,55 @@ const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: 
 
 /**
  * `trueFn(...operands)` if `pred`, else `falseFn(...operands)`; both must return the same types.
+ * Each branch is checked on its own, so a Haiku-effectful branch is the one the compile error
+ * points at.
  *
  * JAX: `jax.lax.cond`.
+ *
+ * @example
+ * jax.lax.cond(jnp.greater(jnp.sum(x), 0), (x: Tensor) => x, (x: Tensor) => jnp.negative(x), x)
  */
-export const cond = <F extends (...args: any[]) => any>(
+export const cond = <T extends (...args: any[]) => any, F extends (...args: any[]) => any>(
   pred: Tensor | boolean,
-  trueFn: Pure<F, "jax.lax.cond", "hk.cond(pred, trueFn, falseFn, ...operands)">,
-  falseFn: Pure<F, "jax.lax.cond", "hk.cond(pred, trueFn, falseFn, ...operands)">,
-  ...operands: Parameters<F>
-): ReturnType<F> => {
+  trueFn: Pure<T, "jax.lax.cond">,
+  falseFn: Pure<F, "jax.lax.cond">,
+  ...operands: Parameters<T>
+): EffectIf<ReturnType<T> | ReturnType<F>, ValueOfOut<ReturnType<T>>> => {
   const p = typeof pred === "boolean" ? lax.scalar(pred ? 1 : 0, "bool") : pred
   if (!(p instanceof Tensor) || p.ndim !== 0 || p.dtype !== "bool") {
     throw argErr("jax.lax.cond", `the predicate must be a bool scalar, got ${p instanceof Tensor ? p.aval.toString() : typeof p}. Compare first, e.g. jnp.greater(x, 0), and reduce to a scalar.`)
   }
-  return switchImpl(lax.convertElementType(p, "int32"), [falseFn as F, trueFn as F], operands, true)
+  return switchImpl(lax.convertElementType(p, "int32"), [falseFn as F, trueFn as T], operands, true)
 }
 
 /**
- * Repeat `bodyFn` while `condFn` holds. Forward-mode differentiable; not reverse-mode (use
- * scan or foriLoop with static bounds). JAX: `jax.lax.while_loop`.
+ * Repeat `bodyFn` while `condFn` holds. Either may return an `Effect<…, E, never>`, and the
+ * loop then returns an Effect. Forward-mode differentiable; not reverse-mode (use scan or
+ * foriLoop with static bounds).
+ *
+ * JAX: `jax.lax.while_loop`.
+ *
+ * @example
+ * jax.lax.whileLoop((v) => jnp.less(jnp.sum(v), 10), (v) => jnp.add(v, 1), jnp.zeros([2])) // [5, 5]
  */
-export const whileLoop = <T>(condFn: (val: T) => Tensor | boolean, bodyFn: (val: T) => T, init: T): T => {
-  const name = "jax.lax.whileLoop"
+export const whileLoop = <T, CO = Tensor | boolean, BO = T>(
+  condFn: (val: T) => PureOut<CO, "jax.lax.whileLoop">,
+  bodyFn: (val: T) => PureOut<BO, "jax.lax.whileLoop">,
+  init: T
+): EffectIf<CO | BO, T> => {
+  const seen = { effectful: false }
+  return finish(seen, () => whileImpl(condFn, bodyFn, init, "jax.lax.whileLoop", seen)) as EffectIf<CO | BO, T>
+}
+
+const whileImpl = <T>(condFn: (val: T) => unknown, bodyFn: (val: T) => unknown, init: T, name: string, seen: { effectful: boolean }): T => {
   const [leaves, def] = flattenTensors(init, name)
   const avals = leaves.map((l) => l.aval)
   const c = traceFn((v: T) => {
-    const r = condFn(v)
+    const r = callBody(condFn, [v], name, seen)
     return typeof r === "boolean" ? lax.scalar(r ? 1 : 0, "bool") : r
   }, tree.structure([init]), avals, name)
   const b = traceFn((v: T) => {
-    const out = bodyFn(v)
+    const out = callBody(bodyFn, [v], name, seen)
     const [, d] = tree.flatten(out)
     if (!tree.treeEqual(d, def)) throw argErr(name, `bodyFn changed the loop value's structure: ${tree.showTreeDef(def)} in, ${tree.showTreeDef(d)} out.`)
     return out
@@ -191,25 +226,36 @@ export const whileLoop = <T>(condFn: (val: T) => Tensor | boolean, bodyFn: (val:
 
 /**
  * `for i in [lower, upper): val = bodyFn(i, val)`. With number bounds it lowers to `scan`
- * (reverse-mode differentiable, as in JAX); with traced bounds to `whileLoop`.
+ * (reverse-mode differentiable, as in JAX); with traced bounds to `whileLoop`. `bodyFn` may
+ * return an `Effect<…, E, never>`, and the loop then returns an Effect.
  *
  * JAX: `jax.lax.fori_loop`.
+ *
+ * @example
+ * jax.lax.foriLoop(0, 3, (i, v) => jnp.add(v, 1), jnp.zeros([2])) // [3, 3]
  */
-export const foriLoop = <T>(lower: number | Tensor, upper: number | Tensor, bodyFn: (i: Tensor, val: T) => T, init: T): T => {
-  if (typeof lower === "number" && typeof upper === "number") {
-    if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw argErr("jax.lax.foriLoop", `bounds must be integers, got (${lower}, ${upper}).`)
-    const n = Math.max(0, upper - lower)
-    const [out] = scan((val: T, i: Tensor) => [bodyFn(i, val), null] as const, init, lax.add(lax.iota("int32", [n], 0), lax.scalar(lower, "int32")))
+export const foriLoop = <T, BO = T>(lower: number | Tensor, upper: number | Tensor, bodyFn: (i: Tensor, val: T) => PureOut<BO, "jax.lax.foriLoop">, init: T): EffectIf<BO, T> => {
+  const name = "jax.lax.foriLoop"
+  const seen = { effectful: false }
+  const body = (i: Tensor, val: T): T => callBody(bodyFn, [i, val], name, seen) as T
+  return finish(seen, () => {
+    if (typeof lower === "number" && typeof upper === "number") {
+      if (!Number.isInteger(lower) || !Number.isInteger(upper)) throw argErr(name, `bounds must be integers, got (${lower}, ${upper}).`)
+      const n = Math.max(0, upper - lower)
+      const [out] = scanImpl((val: T, i: Tensor) => [body(i, val), null] as const, init, lax.add(lax.iota("int32", [n], 0), lax.scalar(lower, "int32")), {}, seen)
+      return out
+    }
+    const lo = typeof lower === "number" ? lax.scalar(lower, "int32") : lower
+    const hi = typeof upper === "number" ? lax.scalar(upper, "int32") : upper
+    const [, out] = whileImpl(
+      ([i]: [Tensor, T]) => lax.lt(i, hi),
+      ([i, v]: [Tensor, T]) => [lax.add(i, lax.scalar(1, "int32")), body(i, v)] as [Tensor, T],
+      [lo, init] as [Tensor, T],
+      name,
+      seen
+    )
     return out
-  }
-  const lo = typeof lower === "number" ? lax.scalar(lower, "int32") : lower
-  const hi = typeof upper === "number" ? lax.scalar(upper, "int32") : upper
-  const [, out] = whileLoop(
-    ([i]: [Tensor, T]) => lax.lt(i, hi),
-    ([i, v]: [Tensor, T]) => [lax.add(i, lax.scalar(1, "int32")), bodyFn(i, v)] as [Tensor, T],
-    [lo, init] as [Tensor, T]
-  )
-  return out
+  }) as EffectIf<BO, T>
 }
 
 /**
@@ -217,7 +263,7 @@ export const foriLoop = <T>(lower: number | Tensor, upper: number | Tensor, body
  * backward pass instead of stored. JAX: `jax.checkpoint` / `jax.remat`.
  */
 export const checkpoint =
-  <F extends (...args: any[]) => any>(f: Pure<F, "jax.checkpoint", "hk.remat(f)">) =>
+  <F extends (...args: any[]) => any>(f: Pure<F, "jax.checkpoint">) =>
   (...args: Parameters<F>): ReturnType<F> => {
     const name = "jax.checkpoint"
     const seen = { effectful: false }

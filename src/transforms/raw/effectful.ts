@@ -2,7 +2,9 @@
  * Raw transforms accept functions returning a value or an `Effect<A, E, never>`. The Effect is
  * run synchronously while the transform traces, inside the caller's fiber context with
  * `RawTransformScope` set, so a Haiku operation reached from it (a plain-JS caller that bypassed
- * the types) fails with an UnexpectedTracerError naming the fix instead of silently leaking.
+ * the types) fails with an UnexpectedTracerError naming this transform's Haiku wrapper instead
+ * of silently leaking. User code can overwrite the reference (by providing a captured context
+ * again); the Haiku frame's trace level is the check that cannot be bypassed (`effects/services.ts`).
  */
 import { Cause, Context, Effect, Exit, Fiber } from "effect"
 

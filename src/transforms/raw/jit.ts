@@ -58,10 +58,10 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
  * console.log(String(jax.makeJaxpr((x: Tensor) => jnp.sin(x))(jnp.ones([3]))))
  */
 export const makeJaxpr =
-  (f: (...args: any[]) => unknown) =>
+  <F extends (...args: any[]) => any>(f: Pure<F, "jax.makeJaxpr">) =>
   (...args: unknown[]): ClosedJaxpr => {
     const [avals, def] = flattenAvals(args, "jax.makeJaxpr")
-    return traceFn(f, def, avals, "jax.makeJaxpr", { effectful: false }).closed
+    return traceFn(f as F, def, avals, "jax.makeJaxpr", { effectful: false }).closed
   }
 
 /**
@@ -69,7 +69,7 @@ export const makeJaxpr =
  *
  * JAX: `jax.eval_shape`.
  */
-export const evalShape = <F extends (...args: any[]) => any>(f: Pure<F, "jax.evalShape", "hk.evalShape(f, ...args)">, ...args: unknown[]): EvalShapeResult<F> => {
+export const evalShape = <F extends (...args: any[]) => any>(f: Pure<F, "jax.evalShape">, ...args: unknown[]): EvalShapeResult<F> => {
   const seen = { effectful: false }
   return finish(seen, () => {
     const [avals, def] = flattenAvals(args, "jax.evalShape")
@@ -98,7 +98,7 @@ export interface Jitted<F extends (...args: any[]) => any> {
  *
  * JAX: `jax.jit`.
  */
-export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit", "hk.transform(f) and jax.jit its init/apply">, options: JitOptions = {}): Jitted<F> => {
+export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, options: JitOptions = {}): Jitted<F> => {
   const capacity = options.cacheSize ?? 64
   const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean; compiled?: Compiled }>()
   let traceCount = 0

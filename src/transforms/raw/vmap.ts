@@ -54,7 +54,7 @@ export const broadcastPrefix = (prefix: unknown, value: unknown, what: string): 
  * jax.vmap(f)(jnp.ones([4, 3])) // shape [4]
  */
 export const vmap =
-  <F extends (...args: any[]) => any>(f: Pure<F, "jax.vmap", "hk.vmap(f, { splitRng })">, options: VmapOptions = {}) =>
+  <F extends (...args: any[]) => any>(f: Pure<F, "jax.vmap">, options: VmapOptions = {}) =>
   (...args: Parameters<F>): ReturnType<F> => {
     const seen = { effectful: false }
     return finish(seen, () => {
