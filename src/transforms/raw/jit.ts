@@ -130,8 +130,7 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
       // on concrete values outside any transform: run the compiled program (fused kernels, planned buffers)
       if (!stagingActive() && tensors.every((t) => t instanceof ConcreteTensor)) {
         entry.compiled ??= compile(entry.closed)
-        const outs = entry.compiled.run(tensors as ConcreteTensor[])
-        if (outs !== null) return tree.unflatten(entry.outDef, outs)
+        return tree.unflatten(entry.outDef, entry.compiled.run(tensors as ConcreteTensor[]))
       }
       return tree.unflatten(entry.outDef, evalClosed(entry.closed, tensors))
     })
