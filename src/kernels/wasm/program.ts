@@ -43,6 +43,15 @@ export interface WasmExecutable {
   readonly stats: ExecutableStats
 }
 
+const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** A result over an already frozen shape (no copy of the shape per call). */
+const frozenResult = (dtype: DType, shape: ReadonlyArray<number>, data: HostArray["data"]): HostArray => Object.freeze({ dtype, shape, data })
+
 const align = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN
 
 /** First-fit offsets over a growing block, with freed ranges merged. */
@@ -132,80 +141,83 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
   const stepCounts = { loop: 0, reduce: 0, dot: 0, host: 0 }
   for (const s of p.steps) stepCounts[s.kind]++
 
+  // per step: the kernel arguments as offsets from the arena base (leaf offsets folded in)
+  const argOffsets = p.steps.map((s) =>
+    s.kind === "loop"
+      ? [...s.leaves.map((l) => offsets[l.buffer]! + 4 * l.offset), ...s.outs.map((o) => offsets[o.buffer]!)]
+      : s.kind === "reduce"
+        ? [...s.leaves.map((l) => offsets[l.buffer]! + 4 * l.offset), offsets[s.out]!]
+        : s.kind === "dot"
+          ? [offsets[s.a.buffer]! + 4 * s.a.offset, offsets[s.b.buffer]! + 4 * s.b.offset, offsets[s.out]!]
+          : []
+  )
+  const stepReadsList = p.steps.map((s) => (s.kind === "host" ? [] : stepReads(s)))
+  const stepWritesList = p.steps.map((s) => stepWrites(s))
+  const outShapes = p.outputShapes.map((sh) => Object.freeze([...sh]))
+  const bufShapes = p.buffers.map((b) => Object.freeze([...b.shape]))
+  const sizes = p.buffers.map((b) => sizeOf(b.shape))
+  const args: number[][] = argOffsets.map((a) => new Array<number>(a.length))
+
   const run = (inputs: ReadonlyArray<HostArray>): HostArray[] => {
     const rt = wasm()
-    return rt.scoped(() => {
+    const mark = rt.top
+    try {
       const base = rt.alloc(Math.max(arenaBytes, ALIGN))
       const host = new Array<HostArray | undefined>(nb)
       const inArena = new Array<boolean>(nb).fill(false)
-      p.inputs.forEach((b, i) => (host[b] = inputs[i]!))
+      for (let i = 0; i < p.inputs.length; i++) host[p.inputs[i]!] = inputs[i]!
       for (const c of p.constants) host[c.buffer] = c.value
-      const ptr = (b: number): number => base + offsets[b]!
       const toArena = (b: number): void => {
         if (inArena[b]) return
         const h = host[b]!
-        if (h.data.length > 0) {
-          if (h.data instanceof Float32Array) rt.f32(ptr(b), h.data.length).set(h.data)
-          else if (h.data instanceof Uint32Array) new Uint32Array(rt.memory.buffer, ptr(b), h.data.length).set(h.data)
-          else rt.i32(ptr(b), h.data.length).set(h.data)
-        }
+        if (h.data.length > 0) rt.write(base + offsets[b]!, h.data)
         inArena[b] = true
       }
-      const toHost = (b: number): HostArray => {
+      const toHost = (b: number, shape: ReadonlyArray<number>): HostArray => {
         let h = host[b]
         if (h === undefined) {
           const info = p.buffers[b]!
-          h = result(info.dtype as DType, info.shape, rt.copyOut(info.dtype, ptr(b), sizeOf(info.shape)))
+          h = frozenResult(info.dtype, shape, rt.copyOut(info.dtype, base + offsets[b]!, sizes[b]!))
           host[b] = h
         }
         return h
       }
-      const wrote = (b: number): void => {
-        inArena[b] = true
-        host[b] = undefined
-      }
-      for (const s of p.steps) {
+      for (let t = 0; t < p.steps.length; t++) {
+        const s = p.steps[t]!
         const t0 = profiler === null ? 0 : performance.now()
-        switch (s.kind) {
-          case "loop":
-            for (const l of s.leaves) toArena(l.buffer)
-            kernelOf(rt, s)(...s.leaves.map((l) => ptr(l.buffer) + 4 * l.offset), ...s.outs.map((o) => ptr(o.buffer)))
-            s.outs.forEach((o) => wrote(o.buffer))
-            launched()
-            break
-          case "reduce":
-            for (const l of s.leaves) toArena(l.buffer)
-            kernelOf(rt, s)(...s.leaves.map((l) => ptr(l.buffer) + 4 * l.offset), ptr(s.out))
-            wrote(s.out)
-            launched()
-            break
-          case "dot":
-            toArena(s.a.buffer)
-            toArena(s.b.buffer)
-            runDotPlan(rt, dots.get(s)!, ptr(s.a.buffer) + 4 * s.a.offset, ptr(s.b.buffer) + 4 * s.b.offset, ptr(s.out))
-            wrote(s.out)
-            launched()
-            break
-          case "host": {
-            const outs = s.run(s.inputs.map(toHost))
-            s.outputs.forEach((b, k) => {
-              const info = p.buffers[b]!
-              const o = outs[k]!
-              host[b] = o.shape.length === info.shape.length && o.shape.every((d, i) => d === info.shape[i]) ? o : hostReshape(o, info.shape)
-              inArena[b] = false
-            })
-            for (const b of s.outputs) if (inArenaPlan[b]) toArena(b)
-            break
+        if (s.kind === "host") {
+          const outs = s.run(s.inputs.map((b) => toHost(b, bufShapes[b]!)))
+          s.outputs.forEach((b, k) => {
+            const o = outs[k]!
+            host[b] = sameShape(o.shape, bufShapes[b]!) ? o : hostReshape(o, bufShapes[b]!)
+            inArena[b] = false
+            if (inArenaPlan[b]) toArena(b)
+          })
+        } else {
+          for (const b of stepReadsList[t]!) toArena(b)
+          const offs = argOffsets[t]!
+          const a = args[t]!
+          for (let k = 0; k < offs.length; k++) a[k] = base + offs[k]!
+          if (s.kind === "dot") runDotPlan(rt, dots.get(s)!, a[0]!, a[1]!, a[2]!)
+          else kernelOf(rt, s)(...a)
+          for (const b of stepWritesList[t]!) {
+            inArena[b] = true
+            host[b] = undefined
           }
+          launched()
         }
         if (profiler !== null) profiler(s, performance.now() - t0)
       }
-      return p.outputs.map((b, k) => {
-        const h = toHost(b)
-        const shape = p.outputShapes[k]!
-        return h.shape.length === shape.length && h.shape.every((d, i) => d === shape[i]) ? h : hostReshape(h, shape)
-      })
-    })
+      const outs = new Array<HostArray>(p.outputs.length)
+      for (let k = 0; k < outs.length; k++) {
+        const b = p.outputs[k]!
+        const h = host[b] ?? (host[b] = frozenResult(p.buffers[b]!.dtype, bufShapes[b]!, rt.copyOut(p.buffers[b]!.dtype, base + offsets[b]!, sizes[b]!)))
+        outs[k] = sameShape(h.shape, outShapes[k]!) ? h : frozenResult(h.dtype, outShapes[k]!, h.data)
+      }
+      return outs
+    } finally {
+      rt.top = mark
+    }
   }
   return { run, stats: { arenaBytes, unplannedBytes, steps: stepCounts } }
 }

@@ -93,11 +93,20 @@ export class WasmRuntime {
     const maximum = this.shared ? 32768 : 65536
     this.limits = { initial: 256, maximum, shared: this.shared }
     this.memory = new (webAssembly()!.Memory)(this.limits)
+    this.size = this.memory.buffer.byteLength
   }
 
-  /** Bytes the memory currently has. */
-  get size(): number {
-    return this.memory.buffer.byteLength
+  /** Bytes the memory currently has (kept in step with every grow). */
+  size: number = 0
+  private heap: { f32: Float32Array; i32: Int32Array; u32: Uint32Array; buffer: ArrayBuffer | SharedArrayBuffer } | null = null
+
+  /** Whole-memory views, rebuilt only after the memory grew (a grow replaces the buffer). */
+  views(): { f32: Float32Array; i32: Int32Array; u32: Uint32Array } {
+    const h = this.heap
+    if (h !== null && h.buffer.byteLength === this.size) return h
+    const buffer = this.memory.buffer
+    this.heap = { f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer), buffer }
+    return this.heap
   }
 
   /** Allocates `bytes` from the arena (aligned), growing the memory if needed. */
@@ -107,6 +116,7 @@ export class WasmRuntime {
     if (end > this.size) {
       const pages = Math.ceil((end - this.size) / PAGE)
       this.memory.grow(pages)
+      this.size = this.memory.buffer.byteLength
       this.grows++
     }
     this.top = end
@@ -136,13 +146,17 @@ export class WasmRuntime {
    * i32 0/1 (the kernels' representation of bool). Returns the byte pointer.
    */
   copyIn(data: Storage): number {
-    const n = data.length
-    const ptr = this.alloc(4 * n)
-    if (data instanceof Float32Array) this.f32(ptr, n).set(data)
-    else if (data instanceof Int32Array) this.i32(ptr, n).set(data)
-    else if (data instanceof Uint32Array) new Uint32Array(this.memory.buffer, ptr, n).set(data)
-    else this.i32(ptr, n).set(data)
+    const ptr = this.alloc(4 * data.length)
+    this.write(ptr, data)
     return ptr
+  }
+
+  /** Writes host storage at `ptr` (float32 as is, integers as their 32 bits, bool as i32 0/1). */
+  write(ptr: number, data: Storage): void {
+    const v = this.views()
+    if (data instanceof Float32Array) v.f32.set(data, ptr >> 2)
+    else if (data instanceof Uint32Array) v.u32.set(data, ptr >> 2)
+    else v.i32.set(data, ptr >> 2)
   }
 
   /** Copies `n` elements at `ptr` out into fresh host storage of `dtype`. */
@@ -150,13 +164,15 @@ export class WasmRuntime {
     this.copiesOut++
     const out = allocStorage(dtype, n)
     if (n === 0) return out
-    if (dtype === "float32") (out as Float32Array).set(this.f32(ptr, n))
-    else if (dtype === "int32") (out as Int32Array).set(this.i32(ptr, n))
-    else if (dtype === "uint32") (out as Uint32Array).set(new Uint32Array(this.memory.buffer, ptr, n))
+    const v = this.views()
+    const at = ptr >> 2
+    if (dtype === "float32") (out as Float32Array).set(v.f32.subarray(at, at + n))
+    else if (dtype === "int32") (out as Int32Array).set(v.i32.subarray(at, at + n))
+    else if (dtype === "uint32") (out as Uint32Array).set(v.u32.subarray(at, at + n))
     else {
-      const src = this.i32(ptr, n)
+      const src = v.i32
       const b = out as Uint8Array
-      for (let k = 0; k < n; k++) b[k] = src[k] !== 0 ? 1 : 0
+      for (let k = 0; k < n; k++) b[k] = src[at + k] !== 0 ? 1 : 0
     }
     return out
   }
