@@ -12,6 +12,14 @@ import * as K from "../../src/kernels/index.js"
 import type { BinaryOp, DotDims, DType, HostArray, ReduceOp, UnaryOp } from "../../src/kernels/index.js"
 import { arbBroadcastableShapes, arbConv, arbPermutation, arbShape, arbTensorOf, arbValue } from "../support/arbitraries.js"
 import { assertAllclose, assertBitsEqual } from "../support/assertAllclose.js"
+import { mapBroadcast, ref } from "../support/reference.js"
+
+/** Floats in ±scale with the values kernels get wrong first: NaN, ±inf, ±0, subnormals, the float32 extremes. */
+const edgy = (scale: number): fc.Arbitrary<number> =>
+  fc.oneof(
+    { weight: 6, arbitrary: arbValue("float32", { scale }) },
+    { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1.401298464324817e-45, -2.5e-40, 1.1754943508222875e-38, 3.4028234663852886e38, -3.4028234663852886e38) }
+  )
 
 const wasmImpl = <Op extends K.OpName>(op: Op) => K.implementation(op, "wasm-simd")
 const gpuImpl = <Op extends K.OpName>(op: Op) => K.implementation(op, "gpu.js")
@@ -129,9 +137,11 @@ describe("wasm-simd kernels agree with the gpu.js kernels", () => {
     ["cos", 100, { rtol: 0, atol: 4e-7 }]
   ]
 
-  it.each(UNARY)("unary %s over ±%d with NaN, ±inf and ±0", (op, scale, tol) => {
+  it.each(UNARY)("unary %s over ±%d with NaN, ±inf, ±0, subnormals and float32's extremes", (op, scale, tol) => {
     fc.assert(
-      fc.property(arbShape({ maxRank: 3, maxDim: 9 }).chain((s) => arbTensorOf("float32", s, arbValue("float32", { scale, special: true }))), (x) => {
+      // the gpu.js sin/cos reduce their argument accurately only for |x| < 8192 (issue 12), so
+        // those two are compared on ordinary values; the others on the edge values too
+        fc.property(arbShape({ maxRank: 3, maxDim: 9 }).chain((s) => arbTensorOf("float32", s, op === "sin" || op === "cos" ? arbValue("float32", { scale, special: true }) : edgy(scale))), (x) => {
         assertAllclose(wasmImpl("unary")(op, x).data, gpuImpl("unary")(op, x).data, tol)
       }),
       { numRuns: 60 }
@@ -169,10 +179,15 @@ describe("wasm-simd kernels agree with the gpu.js kernels", () => {
   const arbPair = (dtype: DType, values: fc.Arbitrary<number>) =>
     arbBroadcastableShapes(3, 5).chain(([s1, s2]) => fc.tuple(arbTensorOf(dtype, s1, values), arbTensorOf(dtype, s2, values)))
 
-  it.each(FLOAT_BINARY)("binary %s on float32 with broadcasting and special values", (op, tol) => {
+  it.each(FLOAT_BINARY)("binary %s on float32 with broadcasting, NaN, ±inf, ±0, subnormals and float32's extremes", (op, tol) => {
     fc.assert(
-      fc.property(arbPair("float32", arbValue("float32", { scale: 6, special: true })), ([a, b]) => {
-        assertAllclose(wasmImpl("binary")(op, a, b).data, gpuImpl("binary")(op, a, b).data, tol)
+      fc.property(arbPair("float32", edgy(6)), ([a, b]) => {
+        const got = wasmImpl("binary")(op, a, b)
+        if (op !== "rem") return assertAllclose(got.data, gpuImpl("binary")(op, a, b).data, tol)
+        // gpu.js's rem overflows its quotient when |a/b| passes float32's range (rem(3e38, 1e-45)
+        // is -inf there); against exact fmod the wasm kernel is within an ulp of |a|
+        const want = mapBroadcast((x, y) => Math.fround(x % y), ref(a), ref(b))
+        assertAllclose(got.data, want.data, { atol: mapBroadcast((x) => 2.5e-7 * Math.abs(x), ref(a), ref(b)).data })
       }),
       { numRuns: 50 }
     )
