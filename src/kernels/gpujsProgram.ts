@@ -233,7 +233,19 @@ export const compileGpujs = (p: Program): GpujsExecutable => {
         case "dot": {
           const a = viewArray(s.a, p.buffers[s.a.buffer]!.dtype, s.aShape)
           const b = viewArray(s.b, p.buffers[s.b.buffer]!.dtype, s.bShape)
-          host[s.out] = dispatch("dotGeneral", a, b, s.dims)
+          let d = dispatch("dotGeneral", a, b, s.dims)
+          // the epilogue as the fused loop computed it: · scale, + bias (over the trailing dims), max(·, 0)
+          const e = s.epilogue
+          if (e !== undefined) {
+            if (e.scale !== undefined) d = dispatch("binary", "mul", d, dispatch("full", "float32", [], e.scale))
+            if (e.bias !== undefined) {
+              const nr = s.bShape.length - s.dims.rhsBatch.length - s.dims.rhsContracting.length
+              const nShape = d.shape.slice(d.shape.length - nr)
+              d = dispatch("binary", "add", d, viewArray({ buffer: e.bias.buffer, strides: stridesOf(nShape), offset: e.bias.offset }, "float32", nShape))
+            }
+            if (e.relu) d = dispatch("binary", "max", d, dispatch("full", "float32", [], 0))
+          }
+          host[s.out] = d
           return
         }
         case "host": {

@@ -116,6 +116,17 @@ describe("lowering", () => {
     expect(fused.toArray()).toEqual(eager.toArray())
   })
 
+  it.each(["wasm-simd", "webasm"] as const)("a dense layer's scale, bias and relu run in the dot's epilogue on %s, bit-identical to the separate ops", (mode) => {
+    K.setBackend(mode)
+    const layer = (x: Tensor, w: Tensor, b: Tensor) => jax.nn.relu(jnp.add(jnp.multiply(jnp.matmul(x, w), 0.5), b))
+    const xs = [jnp.reshape(jnp.sin(jnp.arange(37 * 300)), [37, 300]), jnp.reshape(jnp.cos(jnp.arange(300 * 29)), [300, 29]), jnp.sin(jnp.arange(29))] as const
+    const program = lowerJaxpr(jax.jit(layer).lower(...xs))
+    expect(program.steps.map((s) => s.kind)).toEqual(["dot"])
+    const dot = program.steps[0]!
+    expect(dot.kind === "dot" && dot.epilogue).toMatchObject({ relu: true, scale: 0.5 })
+    assertBitsEqual(jax.jit(layer)(...xs).toTypedArray() as Float32Array, Array.from(layer(...xs).toTypedArray()))
+  })
+
   it("the buffer plan reuses dead buffers, and a second call grows no WebAssembly memory", () => {
     const f = (x: Tensor, w1: Tensor, w2: Tensor, w3: Tensor) => jnp.matmul(jax.nn.relu(jnp.matmul(jax.nn.relu(jnp.matmul(x, w1)), w2)), w3)
     const xs = [jnp.ones([64, 128]), jnp.ones([128, 128]), jnp.ones([128, 128]), jnp.ones([128, 10])] as const

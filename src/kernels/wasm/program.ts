@@ -17,6 +17,9 @@ import { type DotPlan, dotPlan, runDotPlan } from "./dot.js"
 import { loopKey, loopModule } from "./expr.js"
 import { reduceKey, reduceModule } from "./reduce.js"
 import { ALIGN, type WasmRuntime, wasm } from "./runtime.js"
+import { EPI_BIAS, EPI_RELU, EPI_SCALE } from "./gemm.js"
+import { type Epilogue, NO_EPILOGUE } from "./threads.js"
+import type { DotEpilogue } from "../fusion.js"
 
 type Kernel = (...ptrs: number[]) => void
 
@@ -158,6 +161,12 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
   const sizes = p.buffers.map((b) => sizeOf(b.shape))
   const args: number[][] = argOffsets.map((a) => new Array<number>(a.length))
 
+  const epilogueOf = (e: DotEpilogue, base: number): Epilogue => ({
+    flags: (e.scale !== undefined ? EPI_SCALE : 0) | (e.bias !== undefined ? EPI_BIAS : 0) | (e.relu ? EPI_RELU : 0),
+    scale: e.scale ?? 1,
+    bias: e.bias !== undefined ? base + offsets[e.bias.buffer]! + 4 * e.bias.offset : 0
+  })
+
   const run = (inputs: ReadonlyArray<HostArray>): HostArray[] => {
     const rt = wasm()
     const mark = rt.top
@@ -198,7 +207,7 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
           const offs = argOffsets[t]!
           const a = args[t]!
           for (let k = 0; k < offs.length; k++) a[k] = base + offs[k]!
-          if (s.kind === "dot") runDotPlan(rt, dots.get(s)!, a[0]!, a[1]!, a[2]!)
+          if (s.kind === "dot") runDotPlan(rt, dots.get(s)!, a[0]!, a[1]!, a[2]!, s.epilogue === undefined ? NO_EPILOGUE : epilogueOf(s.epilogue, base))
           else kernelOf(rt, s)(...a)
           for (const b of stepWritesList[t]!) {
             inArena[b] = true

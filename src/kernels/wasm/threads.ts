@@ -16,18 +16,28 @@ import type { WasmModule, WasmRuntime } from "./runtime.js"
 /** Multiply-adds below which a GEMM stays on one thread (the hand-off costs ~10-20 µs). */
 export const PARALLEL_MIN_WORK = 1 << 20
 
+/** What a GEMM applies to its results as it stores them: EPI_* flags, a scale, a bias pointer (N values). */
+export interface Epilogue {
+  readonly flags: number
+  readonly scale: number
+  readonly bias: number
+}
+
+export const NO_EPILOGUE: Epilogue = { flags: 0, scale: 1, bias: 0 }
+
 /** One GEMM of `p` on this thread over rows [m0, m1) and columns [n0, n1). */
-export const gemmRange = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, m0: number, m1: number, n0: number, n1: number): void => {
+export const gemmRange = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, m0: number, m1: number, n0: number, n1: number, e: Epilogue = NO_EPILOGUE): void => {
   rt.scoped(() => {
     const s = scratchBytes()
     const ap = rt.alloc(s.ap)
     const bp = rt.alloc(s.bp)
     const tmp = rt.alloc(s.tmp)
-    gemm(p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1)
+    gemm(p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1, e.flags, e.scale, e.bias)
   })
 }
 
-// control block per worker (Int32 slots): sequence number, done number, ready flag, error flag, 18 arguments
+// control block per worker (Int32 slots): sequence number, done number, ready flag, error flag,
+// 21 arguments (argument 19, the epilogue's scale, is read through a Float32Array of the same slots)
 const SLOTS = 32
 const SEQ = 0
 const DONE = 1
@@ -39,6 +49,7 @@ const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads")
 const { memory, module, ctrl: buffer, base } = workerData
 const ctrl = new Int32Array(buffer)
+const ctrlF = new Float32Array(buffer)
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm
 let seen = 0
 Atomics.store(ctrl, base + ${READY}, 1)
@@ -48,7 +59,7 @@ for (;;) {
   if (s < 0) break
   try {
     const a = []
-    for (let k = 0; k < 18; k++) a.push(ctrl[base + ${ARG} + k])
+    for (let k = 0; k < 21; k++) a.push(k === 19 ? ctrlF[base + ${ARG} + k] : ctrl[base + ${ARG} + k])
     gemm(...a)
   } catch (e) {
     Atomics.store(ctrl, base + ${FAILED}, 1)
@@ -103,10 +114,12 @@ let requested: number | null = null
 
 class Pool {
   readonly ctrl: Int32Array
+  readonly ctrlF: Float32Array
   private readonly workers: NodeWorker[] = []
   private seq = 0
   constructor(rt: WasmRuntime, module: WasmModule, size: number, wt: WorkerThreads) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOTS * size))
+    this.ctrlF = new Float32Array(this.ctrl.buffer)
     for (let w = 0; w < size; w++) {
       const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory: rt.memory, module, ctrl: this.ctrl.buffer, base: w * SLOTS } })
       worker.unref()
@@ -123,7 +136,10 @@ class Pool {
   /** Starts `args` on worker `w`. */
   start(w: number, args: ReadonlyArray<number>): void {
     const base = w * SLOTS
-    args.forEach((a, k) => (this.ctrl[base + ARG + k] = a))
+    args.forEach((a, k) => {
+      if (k === 19) this.ctrlF[base + ARG + k] = a
+      else this.ctrl[base + ARG + k] = a
+    })
     this.seq++
     Atomics.store(this.ctrl, base + SEQ, this.seq)
     Atomics.notify(this.ctrl, base + SEQ)
@@ -188,12 +204,12 @@ export const getThreads = (): number => {
 }
 
 /** The GEMM of `p` at these pointers, split across the ready threads when it is large enough. */
-export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number): void => {
+export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, e: Epilogue = NO_EPILOGUE): void => {
   const n = p.M * p.N * p.K >= PARALLEL_MIN_WORK ? getThreads() : 1
   const pl = n > 1 ? poolFor(rt, n) : null
   const workers = pl === null ? [] : pl.ready()
   if (pl === null || workers.length === 0) {
-    gemmRange(rt, gemm, p, pa, pb, pc, 0, p.M, 0, p.N)
+    gemmRange(rt, gemm, p, pa, pb, pc, 0, p.M, 0, p.N, e)
     return
   }
   rt.scoped(() => {
@@ -211,7 +227,7 @@ export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: numb
       const bp = rt.alloc(s.bp)
       const tmp = rt.alloc(s.tmp)
       const [m0, m1, n0, n1] = byCols ? [0, p.M, r[0], r[1]] : [r[0], r[1], 0, p.N]
-      return [p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1]
+      return [p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1, e.flags, e.scale, e.bias]
     }
     const started: number[] = []
     ranges.slice(1).forEach((r, k) => {
