@@ -1,5 +1,6 @@
 /** Turns workload results into the markdown of BENCHMARKS.md (and the console summary). */
 import { fmt, type Row, type WorkloadResult } from "./harness.js"
+import { evaluateTargets, targetsMarkdown, type TargetContext } from "./targets.js"
 
 export interface RunMeta {
   readonly date: Date
@@ -11,6 +12,8 @@ export interface RunMeta {
   readonly loadavgEnd: ReadonlyArray<number>
   readonly wallMs: number
   readonly tanka: string
+  /** tanka's default configuration (the `tanka` rows): mode and thread count. */
+  readonly tankaConfig: { readonly mode: string; readonly threads: number }
   readonly peers: ReadonlyArray<string>
 }
 
@@ -34,7 +37,7 @@ const groupTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
   const first = results[0]!
   const names: string[] = []
   for (const r of results) for (const row of r.rows) if (!names.includes(row.name)) names.push(row.name)
-  const head = ["contestant", ...results.flatMap((r) => [r.column, `×${r.baseline}`])]
+  const head = ["contestant", ...results.flatMap((r) => [r.once ? `${r.column} (one call)` : r.column, `×${r.baseline}`])]
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`]
   for (const name of names) {
     const cells = results.flatMap((r) => {
@@ -44,6 +47,13 @@ const groupTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
     const bold = name === "tanka" || name.startsWith("tanka-")
     lines.push(`| ${bold ? `**${name}**` : name} | ${cells.join(" | ")} |`)
   }
+  const labels = new Set(results.map((r) => r.metricLabel))
+  const metricWords = labels.size === 1 ? `${first.metricLabel ?? "the metric"} in brackets` : "each column's metric in brackets"
+  const baselines = new Set(results.map((r) => r.baseline))
+  const ratioWords =
+    baselines.size === 1
+      ? `\`×${first.baseline}\` = ${first.baseline} median / contestant median (above 1 is faster than ${first.baseline})`
+      : "`×name` = that row's median / the contestant's median (above 1 is faster)"
   const notes: string[] = []
   for (const name of names) {
     const row = results.flatMap((r) => r.rows).find((x) => x.name === name)
@@ -52,7 +62,7 @@ const groupTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
   return [
     `### ${first.groupTitle}`,
     "",
-    `Median per call, with ${first.metricLabel ?? "the metric"} in brackets; \`×${first.baseline}\` = ${first.baseline} median / contestant median (above 1 is faster than ${first.baseline}).`,
+    `Median per call, with ${metricWords}; ${ratioWords}.${results.some((r) => r.once) ? " A column measured once (one call, no rounds) says so in its heading." : ""}`,
     "",
     ...lines,
     "",
@@ -73,7 +83,7 @@ const detailTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
         continue
       }
       const chk = row.check ? `${row.check.ok ? "ok" : "**WRONG**"} ${row.check.relErr.toExponential(1)} (${r.tolerance.toExponential(0)})` : "not checked"
-      const counter = row.counter ? `${row.counter.label}: ${row.counter.perCall}` : ""
+      const counter = row.counters.map((c) => `${c.label}: ${fmt(c.perCall)}`).join(", ")
       lines.push(
         `| ${r.id} | ${row.name} | ${row.samples} | ${fmt(row.medianMs)} | ${fmt(row.minMs)} | ${fmt(row.firstMs)} | ${fmt(row.setupMs)} | ${chk} | ${counter} |`
       )
@@ -82,11 +92,47 @@ const detailTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
   return lines
 }
 
+/** Per-call counters of a group's rows (e.g. allocations per training step), when the group asks for them. */
+const countersTable = (results: ReadonlyArray<WorkloadResult>): string[] => {
+  const title = results.find((r) => r.countersTitle !== null)?.countersTitle
+  if (!title) return []
+  const labels: string[] = []
+  for (const r of results) for (const row of r.rows) for (const c of row.counters) if (!labels.includes(c.label)) labels.push(c.label)
+  if (labels.length === 0) return []
+  const lines = [`| workload | contestant | ${labels.join(" | ")} |`, `|---|---|${labels.map(() => "---:").join("|")}|`]
+  for (const r of results) {
+    for (const row of r.rows) {
+      if (row.counters.length === 0) continue
+      const cells = labels.map((l) => {
+        const c = row.counters.find((k) => k.label === l)
+        return c ? fmt(c.perCall) : "—"
+      })
+      lines.push(`| ${r.column} | ${row.name} | ${cells.join(" | ")} |`)
+    }
+  }
+  const probes = Math.max(...results.map((r) => r.probeCalls))
+  return [
+    `#### ${title}`,
+    "",
+    `Each count is the change over the ${probes} call${probes === 1 ? "" : "s"} after the first, divided by ${probes} (nothing else runs in between). ` +
+      "`wasm memory grows` / `wasm memory bytes added`: growth of tanka's WebAssembly memory (new buffers); " +
+      "`host arrays copied out`: host arrays created for results copied out of the WebAssembly arena; " +
+      "`result arrays`: the arrays the step's two jitted calls return (loss, gradients, new parameters, optimizer state). " +
+      "Rows in pure gpu.js have no WebAssembly arena (`—`).",
+    "",
+    ...lines,
+    ""
+  ]
+}
+
+/** Context of the targets: tanka's configuration and whether this was a smoke run. */
+export const targetContext = (meta: RunMeta): TargetContext => ({ quick: meta.quick, mode: meta.tankaConfig.mode, threads: meta.tankaConfig.threads })
+
 /** The generated block of BENCHMARKS.md (between the markers). */
 export const resultsMarkdown = (meta: RunMeta, results: ReadonlyArray<WorkloadResult>): string => {
   const groups: WorkloadResult[][] = []
   for (const r of results) {
-    const g = groups.find((x) => x[0]!.group === r.group)
+    const g = groups.find((x) => x[0]!.table === r.table)
     if (g) g.push(r)
     else groups.push([r])
   }
@@ -99,9 +145,10 @@ export const resultsMarkdown = (meta: RunMeta, results: ReadonlyArray<WorkloadRe
     `- Load average (1 / 5 / 15 min): ${load(meta.loadavgStart)} at the start, ${load(meta.loadavgEnd)} at the end; per workload (1 min, start → end): ${results.map((r) => `${r.id} ${r.loadavgStart.toFixed(1)} → ${r.loadavgEnd.toFixed(1)}`).join(", ")}.`,
     `- tanka: ${meta.tanka}.`,
     ...meta.peers.map((p) => `- ${p}.`),
-    ""
+    "",
+    ...targetsMarkdown(evaluateTargets(results, targetContext(meta)), targetContext(meta))
   ]
-  for (const g of groups) out.push(...groupTable(g))
+  for (const g of groups) out.push(...groupTable(g), ...countersTable(g))
   out.push("<details><summary>Every sample count, first-call and setup time, correctness check</summary>", "", ...detailTable(results), "", "</details>", "", END)
   return out.join("\n")
 }
@@ -127,4 +174,52 @@ export const merge = (existing: string | null, block: string): string => {
   const j = existing.indexOf(END)
   if (i < 0 || j < i) return `${existing.trimEnd()}\n\n## Results\n\n${block}\n`
   return existing.slice(0, i) + block + existing.slice(j + END.length)
+}
+
+export const README_BEGIN = "<!-- bench:summary:begin (generated by `npm run bench`; edit outside these markers) -->"
+export const README_END = "<!-- bench:summary:end -->"
+
+/**
+ * The README's generated summary: the main job's training step in examples/s at each batch
+ * size, per configuration and peer, and how many targets were met. Null when the run has no
+ * training rows.
+ */
+export const readmeSummary = (meta: RunMeta, results: ReadonlyArray<WorkloadResult>): string | null => {
+  const train = results.filter((r) => r.group === "train")
+  if (train.length === 0) return null
+  const names: string[] = []
+  for (const r of train) for (const row of r.rows) if (!names.includes(row.name)) names.push(row.name)
+  const head = ["", ...train.map((r) => r.column)]
+  const lines = [`| ${head.join(" | ")} |`, `|---|${train.map(() => "---:").join("|")}|`]
+  for (const name of names) {
+    const cells = train.map((r) => {
+      const row = r.rows.find((x) => x.name === name)
+      return row && row.error === null && row.metric !== null ? `${fmt(row.metric)} examples/s` : "—"
+    })
+    const note = name === "tanka" ? ` (${meta.tankaConfig.mode}, ${meta.tankaConfig.threads} threads)` : name === "tanka-1t" ? " (1 thread)" : name === "tanka-gpujs" ? " (pure gpu.js)" : ""
+    lines.push(`| ${name}${note} | ${cells.join(" | ")} |`)
+  }
+  const targets = evaluateTargets(results, targetContext(meta))
+  const met = targets.filter((t) => t.status === "met").length
+  const judgedCount = targets.filter((t) => t.status === "met" || t.status === "missed").length
+  return [
+    README_BEGIN,
+    "",
+    `The main job's training step (MLP 784-300-100-10, forward + backward + adam; bench row \`train\`), ` +
+      `measured ${meta.date.toISOString().slice(0, 10)} on ${meta.machine.split(",")[0]} at ${meta.commit}, interleaved with its peers:`,
+    "",
+    ...lines,
+    "",
+    `${met} of ${judgedCount} judged targets of issue 9 met in that run (table and notes in [BENCHMARKS.md](BENCHMARKS.md#targets-issue-9)).`,
+    "",
+    README_END
+  ].join("\n")
+}
+
+/** Replaces the README's generated summary; unchanged when the markers are absent. */
+export const mergeReadme = (existing: string, block: string): string => {
+  const i = existing.indexOf(README_BEGIN)
+  const j = existing.indexOf(README_END)
+  if (i < 0 || j < i) return existing
+  return existing.slice(0, i) + block + existing.slice(j + README_END.length)
 }
