@@ -24,14 +24,18 @@ import { mlp } from "./mlp.js"
 import { dispatch, jitWorkloads } from "./dispatch.js"
 import { haiku } from "./haiku.js"
 import { train } from "./train.js"
+import { conv } from "./conv.js"
+import { resnet } from "./resnet.js"
 import type { WorkloadFactory } from "./common.js"
 
 export const GROUPS: ReadonlyArray<{ readonly group: string; readonly build: WorkloadFactory }> = [
   { group: "matmul", build: matmul },
   { group: "elementwise", build: elementwise },
   { group: "mlp", build: mlp },
+  { group: "conv", build: conv },
   { group: "dispatch", build: dispatch },
   { group: "jit", build: jitWorkloads },
   { group: "haiku", build: haiku },
-  { group: "train", build: train }
+  { group: "train", build: train },
+  { group: "resnet", build: resnet }
 ]
