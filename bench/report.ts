@@ -194,7 +194,7 @@ export const readmeSummary = (meta: RunMeta, results: ReadonlyArray<WorkloadResu
   for (const name of names) {
     const cells = train.map((r) => {
       const row = r.rows.find((x) => x.name === name)
-      return row && row.error === null && row.metric !== null ? `${fmt(row.metric)} examples/s` : "—"
+      return row && row.error === null && row.metric !== null ? `${fmt(row.metric)} examples/s (${fmt(row.medianMs)} ms)` : "—"
     })
     const note = name === "tanka" ? ` (${meta.tankaConfig.mode}, ${meta.tankaConfig.threads} threads)` : name === "tanka-1t" ? " (1 thread)" : name === "tanka-gpujs" ? " (pure gpu.js)" : ""
     lines.push(`| ${name}${note} | ${cells.join(" | ")} |`)
