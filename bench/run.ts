@@ -30,6 +30,8 @@ Options:
                   updates the generated summary in README.md's Benchmarks section)
   --no-write      print only, write no markdown
   --json PATH     also write the raw results as JSON
+  --render PATH   measure nothing: render a run saved with --json (e.g. after changing the report
+                  code), writing as that run would have
   --help          show this text
 
 Environment: TANKA_BACKEND and TANKA_THREADS select the configuration of the \`tanka\` rows (default:
@@ -48,6 +50,7 @@ const args = (() => {
         out: { type: "string" },
         "no-write": { type: "boolean", default: false },
         json: { type: "string" },
+        render: { type: "string" },
         help: { type: "boolean", default: false }
       },
       strict: true,
@@ -81,7 +84,8 @@ const git = (...a: string[]): string => {
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
-const main = async (): Promise<number> => {
+/** Runs the selected workloads; a number is an exit status (nothing matched). */
+const measure = async (): Promise<{ meta: RunMeta; results: WorkloadResult[] } | number> => {
   const t0 = performance.now()
   const loadStart = loadavg()
   const quick = args.quick === true
@@ -129,6 +133,21 @@ const main = async (): Promise<number> => {
     tankaConfig: { mode: tanka.base.mode, threads: tanka.base.threads },
     peers: [peers.tf.info, peers.jax.info, peers.gpu.info].map((s, i) => `${["tfjs-wasm", "jax-js", "gpu.js (hand-written kernels)"][i]}: ${s}`)
   }
+  return { meta, results }
+}
+
+/** A run saved with `--json`, to render again (after a change to the report code) without measuring. */
+const load = (path: string): { meta: RunMeta; results: WorkloadResult[] } => {
+  const saved = JSON.parse(readFileSync(path, "utf8")) as { meta: RunMeta & { date: string }; results: WorkloadResult[] }
+  return { meta: { ...saved.meta, date: new Date(saved.meta.date) }, results: saved.results }
+}
+
+const main = async (): Promise<number> => {
+  const got = args.render !== undefined ? load(args.render) : await measure()
+  if (typeof got === "number") return got
+  const { meta, results } = got
+  const quick = meta.quick
+  if (args.render !== undefined) log(`rendering the run of ${meta.date.toISOString()} saved in ${args.render} (nothing measured)`)
   const block = resultsMarkdown(meta, results)
   log(`\n${block}`)
 
@@ -149,7 +168,7 @@ const main = async (): Promise<number> => {
       }
     }
   }
-  if (args.json !== undefined) {
+  if (args.json !== undefined && args.render === undefined) {
     writeFileSync(args.json, `${JSON.stringify({ meta, results }, null, 1)}\n`)
     log(`wrote ${args.json}`)
   }

@@ -9,6 +9,9 @@
  */
 import { fmt, type Row, type WorkloadResult } from "./harness.js"
 
+/** A per-call count: whole numbers as such (the same as report.ts's). */
+const count = (v: number): string => (Number.isInteger(v) ? String(v) : fmt(v))
+
 /** tanka's configuration of the run, for the thread-count criteria and the notes. */
 export interface TargetContext {
   readonly quick: boolean
@@ -246,7 +249,7 @@ export const evaluateTargets = (results: ReadonlyArray<WorkloadResult>, ctx: Tar
           const r = t!.medianMs / g!.medianMs
           const launches = counter(t!, "kernel launches")
           return {
-            measured: `${ms(t!)} = ${x(r)} gpujs-webasm's ${ms(g!)}${launches !== null ? ` (${fmt(launches)} kernel launches per call)` : ""}`,
+            measured: `${ms(t!)} = ${x(r)} gpujs-webasm's ${ms(g!)}${launches !== null ? ` (${count(launches)} kernel launch${launches === 1 ? "" : "es"} per call)` : ""}`,
             met: r <= BARS.gpujsVsHand,
             factor: r / BARS.gpujsVsHand
           }
@@ -274,7 +277,7 @@ export const evaluateTargets = (results: ReadonlyArray<WorkloadResult>, ctx: Tar
         })
         return {
           measured: parts
-            .map((p) => `${p.r.name}: ${fmt(p.grows)} grows, ${fmt(p.bytes)} B added; ${fmt(p.copies)} host arrays copied out for ${fmt(p.results_)} result arrays`)
+            .map((p) => `${p.r.name}: ${count(p.grows)} grows, ${count(p.bytes)} B added; ${count(p.copies)} host arrays copied out for ${count(p.results_)} result arrays`)
             .join("; "),
           met: parts.every((p) => p.grows === 0 && p.bytes === 0),
           factor: Math.max(...parts.map((p) => p.grows))
@@ -301,7 +304,7 @@ const statusText = (t: TargetRow): string => {
       return `met${extra}`
     case "missed":
       return t.id === "alloc"
-        ? `**missed** (${fmt(t.factor ?? Number.NaN)} grows per step); [what bounds it](#bound-${t.id})`
+        ? `**missed** (${count(t.factor ?? Number.NaN)} grows per step); [what bounds it](#bound-${t.id})`
         : `**missed by ${x(t.factor ?? Number.NaN)}**${extra}; [what bounds it](#bound-${t.id})`
     case "absent":
       return "not measured in this run"
