@@ -12,7 +12,7 @@ import { Effect } from "effect"
 import { type Tensor, hk, jax, jnp } from "../../src/index.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { MLP_BATCH as B, MLP_SHAPES, type MlpParams, mlpForwardF64, mlpInput, mlpParams } from "../data.js"
-import { budget, tankaLaunches, type BenchEnv, type WorkloadFactory } from "./common.js"
+import { budget, tankaRow, type BenchEnv, type WorkloadFactory } from "./common.js"
 
 const GROUP = "haiku"
 const TITLE = "haiku: Effect overhead of hk.getParameter and of one apply handler run (µs per op)"
@@ -38,21 +38,18 @@ const getParameter = (env: BenchEnv): Workload => {
   const last = params["~"]![NAMES[LAST]!]!
   const floor = hk.transform(() => Effect.succeed(last))
   const cs: AnyContestant[] = [
-    contestant({
+    tankaRow(env.tanka.base, {
       name: "tanka-hk",
-      library: "tanka",
       note: `\`hk.transform(f).apply\` where f chains ${GETS} \`hk.getParameter\` reads of existing f32[4] params (µs per read)`,
       run: () => run(withReads.apply(params, null)).toTypedArray()
     }),
-    contestant({
+    tankaRow(env.tanka.base, {
       name: "tanka-hk-floor",
-      library: "tanka",
       note: "`hk.transform(f).apply` where f reads no parameter: the handler's own cost (per op = amortised over the same count)",
       run: () => run(floor.apply(params, null)).toTypedArray()
     }),
-    contestant({
+    tankaRow(env.tanka.base, {
       name: "tanka-plain",
-      library: "tanka",
       note: `${GETS} plain reads \`params[bundle][name]\` with the same shape check, no Effect`,
       run: () => {
         let v: Tensor | null = null
@@ -104,19 +101,15 @@ const fiftyParams = (env: BenchEnv): Workload => {
     reference: () => new Float64Array(4).fill(N + 1),
     tolerance: 0,
     contestants: [
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-hk",
-        library: "tanka",
         note: `\`hk.transform(f).apply\`, f an \`Effect.fnUntraced\` with ${N} \`yield* hk.getParameter\` and ${N} \`jnp.add\``,
-        run: () => run(t.apply(params, null, x)).toTypedArray(),
-        counter: tankaLaunches
+        run: () => run(t.apply(params, null, x)).toTypedArray()
       }),
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-plain",
-        library: "tanka",
         note: `the same ${N} \`jnp.add\` over the param tree, as a plain function`,
-        run: () => plain(params, x).toTypedArray(),
-        counter: tankaLaunches
+        run: () => plain(params, x).toTypedArray()
       })
     ]
   }
@@ -157,21 +150,17 @@ const mlpApply = (env: BenchEnv): Workload => {
     minSamples: env.quick ? 3 : 5,
     maxRounds: 40,
     contestants: [
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-hk",
-        library: "tanka",
         note: "`hk.transform(f).apply(params, null, x)`, f builds `hk.nets.MLP([300, 100, 10])` and calls it (module naming, 6 getParameter)",
         setup,
-        run: (c: Ctx) => run(t.apply(c.params, null, c.x)).toTypedArray(),
-        counter: tankaLaunches
+        run: (c: Ctx) => run(t.apply(c.params, null, c.x)).toTypedArray()
       }),
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-plain",
-        library: "tanka",
         note: "the same `matmul`/`add`/`relu` over the param tree, as a plain function",
         setup,
-        run: (c: Ctx) => plain(c.params, c.x).toTypedArray(),
-        counter: tankaLaunches
+        run: (c: Ctx) => plain(c.params, c.x).toTypedArray()
       })
     ]
   }
