@@ -9,7 +9,7 @@ import { cpus, loadavg, release, totalmem } from "node:os"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { jax } from "../src/index.js"
+import { TANKA_BUILD, jax } from "./tanka.js"
 import { runWorkload, type WorkloadResult } from "./harness.js"
 import { closePeers, loadPeers } from "./peers.js"
 import { merge, mergeReadme, readmeSummary, resultsMarkdown, type RunMeta } from "./report.js"
@@ -119,7 +119,7 @@ const measure = async (): Promise<{ meta: RunMeta; results: WorkloadResult[] } |
   const meta: RunMeta = {
     date: new Date(),
     quick,
-    commit: commit === "" ? "an unknown commit" : `commit ${commit}${dirty ? " with uncommitted changes in src/" : ""}`,
+    commit: (commit === "" ? "an unknown commit" : `commit ${commit}${dirty ? " with uncommitted changes in src/" : ""}`) + `, measured from ${TANKA_BUILD}`,
     machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`,
     node: `Node ${process.version} (V8 ${process.versions.v8})`,
     loadavgStart: loadStart,

@@ -1,6 +1,7 @@
 /** What every workload factory receives, and small helpers shared by the contestants. */
-import { jax } from "../../src/index.js"
-import { kernelLaunches, wasmStats } from "../../src/kernels/index.js"
+import { jax } from "../tanka.js"
+import { K } from "../tanka.js"
+const { kernelLaunches, wasmStats } = K
 import { type Contestant, type Counter, type Workload, contestant } from "../harness.js"
 import type { Peers } from "../peers.js"
 

@@ -8,7 +8,7 @@
  * this conv took about 10 s per call in a probe (2026-11-29), so a row would cost about a minute.
  */
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, jax, jnp } from "../../src/index.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { randArray } from "../data.js"
 import { BASELINE, type BenchEnv, budget, tankaRow, type WorkloadFactory } from "./common.js"

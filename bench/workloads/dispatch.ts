@@ -3,9 +3,9 @@
  * 4-element arrays, read back) through tanka's eager interpreter, through the kernel layer
  * alone, and under `jax.jit`; and the cost of reusing a cached `jit` trace against retracing.
  */
-import { type Tensor, jax, jnp } from "../../src/index.js"
-import * as K from "../../src/kernels/index.js"
-import { ConcreteTensor } from "../../src/transforms/core/Tensor.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
+import { K } from "../tanka.js"
+import type { ConcreteTensor as ConcreteTensorT } from "../../src/transforms/core/Tensor.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { budget, tankaRow, type WorkloadFactory } from "./common.js"
 
@@ -37,7 +37,7 @@ const tinyAdd = (env: Parameters<WorkloadFactory>[0]): Workload => {
       name: "tanka-kernel",
       note: "the kernel layer alone, `K.binary(\"add\", a, b)`: no interpreter",
       setup,
-      run: (x: Ctx) => loop(() => K.binary("add", (x.a as ConcreteTensor).host, (x.b as ConcreteTensor).host).data.slice())
+      run: (x: Ctx) => loop(() => K.binary("add", (x.a as ConcreteTensorT).host, (x.b as ConcreteTensorT).host).data.slice())
     }),
     tankaRow(base, { name: "tanka-jit", note: "the same add under `jax.jit` (signature lookup, then the compiled program)", setup, run: jitRun() }),
     tankaRow(gpujs, { name: "tanka-gpujs-eager", note: "`jnp.add` eager in pure gpu.js", setup, run: eager }),

@@ -1,6 +1,6 @@
 /** relu(a·b + c) over 2^20 float32 elements; GB/s effective = 16 B/element (3 reads, 1 write) / time. */
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, jax, jnp } from "../../src/index.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { randArray } from "../data.js"
 import { BASELINE, type BenchEnv, budget, tankaRow, type WorkloadFactory } from "./common.js"

@@ -1,5 +1,5 @@
 /** Square matmul C = A·B at n = 256, 512, 1024 (`--quick`: 256 only), GFLOP/s = 2n³ / time. */
-import { type Tensor, jnp } from "../../src/index.js"
+import { type Tensor, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { matmulF64, randArray } from "../data.js"
 import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, type WorkloadFactory } from "./common.js"

@@ -1,6 +1,6 @@
 /** MLP 784-300-100-10 forward (relu, relu, linear logits) at batch 128; GFLOP/s over 68.1 MFLOP. */
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, jax, jnp } from "../../src/index.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { MLP_BATCH as B, MLP_FORWARD_FLOP, MLP_SHAPES, type MlpParams, mlpForwardF64, mlpInput, mlpParams } from "../data.js"
 import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, type WorkloadFactory } from "./common.js"

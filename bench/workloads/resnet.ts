@@ -18,7 +18,7 @@
  * code paths, not a ResNet50 measurement.
  */
 import { Effect } from "effect"
-import { type Tensor, hk, jax, jnp } from "../../src/index.js"
+import { type Tensor, hk, jax, jnp } from "../tanka.js"
 import { type AnyContestant, type Workload } from "../harness.js"
 import { randArray } from "../data.js"
 import { layout, layoutMismatches, layoutSize, resnet50Spec, resnetForwardF64, resnetMacs, type ResNetSpec, type Values } from "../resnet-ref.js"

@@ -8,7 +8,8 @@
 import { createRequire } from "node:module"
 import { Effect } from "effect"
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, hk, jax, jnp, optax } from "../../src/index.js"
+import { type Tensor, hk, jax, jnp, optax } from "../tanka.js"
+import type { hk as HK } from "../../src/index.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { MLP_SHAPES, type MlpParams, mlpForwardF64, mlpParams, randArray, rng } from "../data.js"
 import { BASELINE, type BenchEnv, budget, tankaRow, wasmCounters, type WorkloadFactory } from "./common.js"
@@ -50,19 +51,19 @@ const contestants = (env: BenchEnv, B: number, P: MlpParams, X: Float32Array, Y:
   const cs: AnyContestant[] = []
   // tanka, written as the main job (examples/train-mnist.ts): hk.transform, jax.jit(jax.valueAndGrad(loss)), optax.adam
   const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([300, 100, 10]), (mlp) => mlp(x))))
-  const hkLoss = (p: hk.ParamTree, x: Tensor, y: Tensor) =>
+  const hkLoss = (p: HK.ParamTree, x: Tensor, y: Tensor) =>
     Effect.map(net.apply(p, x), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(jax.nn.logSoftmax(logits), jax.nn.oneHot(y, 10)), { axis: -1 }))))
   const opt = optax.adam(LR)
   const t = (k: Key) => jnp.array(P[k], { shape: [...MLP_SHAPES[k]] })
   /** Each row gets its own jitted step and update (no row reuses another's trace or program). */
   const tankaStep = () => {
     const step = jax.jit(jax.valueAndGrad(hkLoss))
-    const update = jax.jit((p: hk.ParamTree, s: ReturnType<typeof opt.init>, g: hk.ParamTree) => {
+    const update = jax.jit((p: HK.ParamTree, s: ReturnType<typeof opt.init>, g: HK.ParamTree) => {
       const [u, next] = opt.update(g, s, p)
       return [optax.applyUpdates(p, u), next] as const
     })
     const setup = () => {
-      const params: hk.ParamTree = {
+      const params: HK.ParamTree = {
         "mlp/~/linear_0": { w: t("w1"), b: t("b1") },
         "mlp/~/linear_1": { w: t("w2"), b: t("b2") },
         "mlp/~/linear_2": { w: t("w3"), b: t("b3") }
