@@ -9,7 +9,8 @@
  * A fused reduction writes its expression with one fused kernel and reduces it with the reduce
  * kernel; a dot reads contiguous operands (a strided view is first copied by a fused kernel).
  */
-import { launch } from "./backend.js"
+import { type KernelInput, launch, launchDevice } from "./backend.js"
+import { type DeviceTexture, collectingDeviceArrays, lengthOf } from "./device.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, sizeOf, stridesOf } from "./dtype.js"
 import { BINARY_BODIES, UNARY_BODIES } from "./elementwiseBodies.js"
@@ -18,7 +19,7 @@ import { showExpr } from "./fusion.js"
 import { type HostArray, result } from "./HostArray.js"
 import { hostReshape } from "./movement.js"
 import { dispatch } from "./registry.js"
-import { joinPlanes, planes, toStorage, values } from "./transfer.js"
+import { joinPlanes, kernelInput, planes, resultOf, toStorage, values } from "./transfer.js"
 
 /** A program compiled for gpu.js. */
 export interface GpujsExecutable {
@@ -66,7 +67,7 @@ const lit = (v: number): string => {
 
 /** An input of a fused kernel: a host array read with strides over the iteration shape. */
 interface KernelLeaf {
-  readonly data: Float32Array
+  readonly data: KernelInput
   readonly strides: ReadonlyArray<number>
   readonly offset: number
 }
@@ -130,17 +131,32 @@ const fusedSource = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelL
   return kernelSource(leaves.length, 0, lines)
 }
 
-/** Runs one fused kernel: `root` over `leaves` at every index of `shape`, as float32 values. */
-const runFused = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr): Float32Array => {
-  const n = sizeOf(shape)
-  if (n === 0) return new Float32Array(0)
-  const key = `fused|${shape.join(",")}|${leaves.map((l) => `${l.strides.join(",")}@${l.offset}`).join(";")}|${showExpr(root)}`
-  return launch({ key, size: n, arrays: leaves.length, source: () => fusedSource(shape, leaves, root) }, leaves.map((l) => l.data))
-}
+const fusedSpec = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr) => ({
+  key: `fused|${shape.join(",")}|${leaves.map((l) => `${l.strides.join(",")}@${l.offset}`).join(";")}|${showExpr(root)}`,
+  size: sizeOf(shape),
+  arrays: leaves.length,
+  source: () => fusedSource(shape, leaves, root)
+})
+
+/** Runs one fused kernel: `root` over `leaves` at every index of `shape` (on the device in the GL modes). */
+const runFused = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr): Float32Array | DeviceTexture =>
+  sizeOf(shape) === 0 ? new Float32Array(0) : launchDevice(fusedSpec(shape, leaves, root), leaves.map((l) => l.data))
+
+/** `runFused` with the values on the host. */
+const runFusedHost = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr): Float32Array =>
+  sizeOf(shape) === 0 ? new Float32Array(0) : launch(fusedSpec(shape, leaves, root), leaves.map((l) => l.data))
 
 /** Compiles `p` for gpu.js (kernels are generated and cached on first run). */
 export const compileGpujs = (p: Program): GpujsExecutable => {
+  // on the GL backends every intermediate texture is released as soon as the program returns
   const run = (inputs: ReadonlyArray<HostArray>): HostArray[] => {
+    const [outs, created] = collectingDeviceArrays(() => runProgram(inputs))
+    const keep = new Set<HostArray>([...inputs, ...p.constants.map((c) => c.value), ...outs])
+    for (const d of created) if (!keep.has(d)) d.release()
+    return outs
+  }
+
+  const runProgram = (inputs: ReadonlyArray<HostArray>): HostArray[] => {
     const host = new Array<HostArray | undefined>(p.buffers.length)
     p.inputs.forEach((b, i) => (host[b] = inputs[i]!))
     for (const c of p.constants) host[c.buffer] = c.value
@@ -149,14 +165,15 @@ export const compileGpujs = (p: Program): GpujsExecutable => {
     /** A leaf view as a host array of `shape`: the buffer itself when the view is its contiguous layout, else a copy. */
     const viewArray = (v: View, dtype: DType, shape: ReadonlyArray<number>): HostArray => {
       const x = buf(v.buffer)
-      if (v.offset === 0 && sizeOf(shape) === x.data.length && sameList(v.strides, stridesOf(shape))) return sameList(x.shape, shape) ? x : hostReshape(x, shape)
-      const copy = (data: Float32Array): Float32Array => runFused(shape, [{ data, strides: v.strides, offset: v.offset }], { kind: "leaf", index: 0, dtype: "float32" })
+      if (v.offset === 0 && sizeOf(shape) === lengthOf(x) && sameList(v.strides, stridesOf(shape))) return sameList(x.shape, shape) ? x : hostReshape(x, shape)
+      const leaf: Expr = { kind: "leaf", index: 0, dtype: "float32" }
       if (dtype === "int32" || dtype === "uint32") {
         // integers move exactly as two 16-bit planes, as the one-op kernels move them
         const [hi, lo] = planes(x.data)
+        const copy = (data: Float32Array): Float32Array => runFusedHost(shape, [{ data, strides: v.strides, offset: v.offset }], leaf)
         return result(dtype, shape, joinPlanes(dtype, copy(hi), copy(lo)))
       }
-      return result(dtype, shape, toStorage("fused", dtype, copy(values(x))))
+      return resultOf("fused", dtype, shape, runFused(shape, [{ data: kernelInput(x), strides: v.strides, offset: v.offset }], leaf))
     }
 
     /** Evaluates `root` over `shape`: fused kernels for float subtrees, one-op kernels for the rest. */
@@ -178,9 +195,9 @@ export const compileGpujs = (p: Program): GpujsExecutable => {
       // one kernel for a fusible node: its fusible subtree, every other node a materialised input
       const fusedKernel = (top: Expr): HostArray => {
         const leaves: KernelLeaf[] = []
-        const leafKeys = new Map<Float32Array, Map<string, number>>()
+        const leafKeys = new Map<KernelInput, Map<string, number>>()
         const asLeaf = (h: HostArray, strides: ReadonlyArray<number>, offset: number, dtype: DType): Expr => {
-          const data = values(h)
+          const data = kernelInput(h)
           const key = `${strides.join(",")}@${offset}`
           let byView = leafKeys.get(data)
           if (byView === undefined) leafKeys.set(data, (byView = new Map()))
@@ -210,7 +227,7 @@ export const compileGpujs = (p: Program): GpujsExecutable => {
           return r
         }
         const expr = rebuild(top)
-        return result(top.dtype, shape, toStorage("fused", top.dtype, runFused(shape, leaves, expr)))
+        return resultOf("fused", top.dtype, shape, runFused(shape, leaves, expr))
       }
       return materialize(root)
     }
