@@ -153,8 +153,19 @@ export class DeviceArray implements HostArray {
 
 export const isDeviceArray = (x: unknown): x is DeviceArray => x instanceof DeviceArray
 
-/** Elements of a host array without touching its data (no download for device arrays). */
-export const lengthOf = (x: HostArray): number => (x instanceof DeviceArray ? x.length : x.data.length)
+/** An array whose data may not be on the JS heap yet (a GPU texture or a WebAssembly block). */
+interface LazyArray {
+  readonly length: number
+  readonly onHost: boolean
+}
+
+const isLazy = (x: HostArray): x is HostArray & LazyArray => typeof (x as Partial<LazyArray>).onHost === "boolean"
+
+/** Elements of a host array without touching its data (no download or copy for lazy arrays). */
+export const lengthOf = (x: HostArray): number => (isLazy(x) ? x.length : x.data.length)
+
+/** True for arrays whose data is not on the JS heap yet (reading `data` would move it). */
+export const isLazyArray = (x: HostArray): boolean => isLazy(x)
 
 /** Uploaded textures of host arrays, kept while the host array lives. */
 const uploads = new WeakMap<Float32Array, { texture: DeviceTexture; context: number }>()

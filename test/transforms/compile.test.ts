@@ -128,8 +128,9 @@ describe("lowering", () => {
   })
 
   it("the buffer plan reuses dead buffers, and a second call grows no WebAssembly memory", () => {
-    const f = (x: Tensor, w1: Tensor, w2: Tensor, w3: Tensor) => jnp.matmul(jax.nn.relu(jnp.matmul(jax.nn.relu(jnp.matmul(x, w1)), w2)), w3)
-    const xs = [jnp.ones([64, 128]), jnp.ones([128, 128]), jnp.ones([128, 128]), jnp.ones([128, 10])] as const
+    const layer = (h: Tensor, w: Tensor) => jax.nn.relu(jnp.matmul(h, w))
+    const f = (x: Tensor, w1: Tensor, w2: Tensor, w3: Tensor, w4: Tensor) => jnp.matmul(layer(layer(layer(x, w1), w2), w3), w4)
+    const xs = [jnp.ones([64, 128]), jnp.ones([128, 128]), jnp.ones([128, 128]), jnp.ones([128, 128]), jnp.ones([128, 10])] as const
     const exe = compileWasm(lowerJaxpr(jax.jit(f).lower(...xs)), () => undefined)
     expect(exe.stats.arenaBytes).toBeLessThan(exe.stats.unplannedBytes)
     K.setBackend("wasm-simd")

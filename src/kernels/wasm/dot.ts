@@ -10,6 +10,7 @@ import { allocStorage, sizeOf, stridesOf } from "../dtype.js"
 import { type HostArray, result } from "../HostArray.js"
 import { GEMM, type GemmFn, gemmModule } from "./gemm.js"
 import { type WasmRuntime, wasm } from "./runtime.js"
+import { addressOf, resultBlock } from "./resident.js"
 import { type Epilogue, NO_EPILOGUE, parallelGemm } from "./threads.js"
 
 /** A dot_general as GEMMs: per batch element `C[M,N] = A[M,K] · B[K,N]`, element strides. */
@@ -144,11 +145,11 @@ export const wasmDotGeneral =
     const rt = wasm()
     const p = plan
     return rt.scoped(() => {
-      const pa = rt.copyIn(a.data)
-      const pb = rt.copyIn(b.data)
-      const pc = rt.alloc(4 * n)
-      runDotPlan(rt, p, pa, pb, pc)
+      const pa = addressOf(rt, a)
+      const pb = addressOf(rt, b)
+      const out = resultBlock(rt, "float32", n)
+      runDotPlan(rt, p, pa, pb, out.block.ptr)
       launched()
-      return result("float32", outShape, rt.copyOut("float32", pc, n))
+      return out.wrap(outShape)
     })
   }
