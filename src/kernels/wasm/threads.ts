@@ -4,10 +4,11 @@
  * the calling thread taking the first. Each output element is still computed by one thread with
  * the same reduction order, so results are bit-identical for any thread count.
  *
- * Threads need SharedArrayBuffer and Atomics.wait (Node's `worker_threads`; in browsers a
- * cross-origin-isolated page, where the blocking wait is not allowed on the main thread, so
- * there tanka stays on one thread). Wherever they are missing the GEMM runs on the calling
- * thread: never an error. `TANKA_THREADS` or `setThreads(n)` chooses the count.
+ * Threads need shared memory: Node's `worker_threads`, or Web Workers in a cross-origin-isolated
+ * page (COOP/COEP headers), where the main thread, which may not block, spins on the short
+ * remainder instead of waiting. Wherever they are missing the GEMM runs on the calling thread:
+ * never an error. `TANKA_THREADS` or `setThreads(n)` chooses the count; in a browser the default
+ * is `navigator.hardwareConcurrency` (at most 8).
  */
 import type { DotPlan } from "./dot.js"
 import { GEMM, type GemmFn, gemmModule, scratchBytes } from "./gemm.js"
@@ -45,9 +46,9 @@ const READY = 2
 const FAILED = 3
 const ARG = 4
 
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads")
-const { memory, module, ctrl: buffer, base } = workerData
+/** The worker loop: wait for a task, run the GEMM on the shared memory, signal done. */
+const workerLoop = (init: string): string => `
+${init}
 const ctrl = new Int32Array(buffer)
 const ctrlF = new Float32Array(buffer)
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm
@@ -70,12 +71,45 @@ for (;;) {
 }
 `
 
+/** Node: the setup arrives as workerData. */
+const NODE_WORKER = workerLoop(`const { workerData } = require("node:worker_threads")
+const { memory, module, ctrl: buffer, base } = workerData`)
+
+/** Browsers: the setup arrives as the first message; the loop then blocks the worker (allowed there). */
+const WEB_WORKER = `self.onmessage = (event) => {
+  self.onmessage = null
+  const { memory, module, ctrl: buffer, base } = event.data
+  ${workerLoop("").replace(/\n/g, "\n  ")}
+}`
+
 interface NodeWorker {
   unref(): void
   terminate(): Promise<number>
 }
 interface WorkerThreads {
   Worker: new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker
+}
+interface WebWorker {
+  postMessage(message: unknown): void
+  terminate(): void
+}
+interface WebWorkerApi {
+  Worker: new (url: string) => WebWorker
+  URL: { createObjectURL(blob: unknown): string }
+  Blob: new (parts: string[], options: { type: string }) => unknown
+}
+
+/** A browser's Web Workers where they can share memory (a cross-origin-isolated page), else null. */
+const webWorkers = (): WebWorkerApi | null => {
+  const g = globalThis as { Worker?: unknown; Blob?: unknown; URL?: unknown; crossOriginIsolated?: boolean; process?: unknown }
+  if (g.process !== undefined || g.crossOriginIsolated !== true || typeof g.Worker !== "function" || typeof g.Blob !== "function") return null
+  return g as unknown as WebWorkerApi
+}
+
+/** True on a thread that may block in Atomics.wait (Node's main thread, any worker; not a browser's main thread). */
+const canBlock = (): boolean => {
+  const g = globalThis as { process?: unknown; document?: unknown }
+  return g.process !== undefined || g.document === undefined
 }
 
 /** Node's worker_threads, or null (browsers, or no `process.getBuiltinModule`). */
@@ -115,15 +149,23 @@ let requested: number | null = null
 class Pool {
   readonly ctrl: Int32Array
   readonly ctrlF: Float32Array
-  private readonly workers: NodeWorker[] = []
+  private readonly workers: Array<{ terminate(): unknown }> = []
   private seq = 0
-  constructor(rt: WasmRuntime, module: WasmModule, size: number, wt: WorkerThreads) {
+  constructor(rt: WasmRuntime, module: WasmModule, size: number, api: { node: WorkerThreads } | { web: WebWorkerApi }) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOTS * size))
     this.ctrlF = new Float32Array(this.ctrl.buffer)
+    const url = "web" in api ? api.web.URL.createObjectURL(new api.web.Blob([WEB_WORKER], { type: "text/javascript" })) : ""
     for (let w = 0; w < size; w++) {
-      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory: rt.memory, module, ctrl: this.ctrl.buffer, base: w * SLOTS } })
-      worker.unref()
-      this.workers.push(worker)
+      const setup = { memory: rt.memory, module, ctrl: this.ctrl.buffer, base: w * SLOTS }
+      if ("node" in api) {
+        const worker = new api.node.Worker(NODE_WORKER, { eval: true, workerData: setup })
+        worker.unref()
+        this.workers.push(worker)
+      } else {
+        const worker = new api.web.Worker(url)
+        worker.postMessage(setup)
+        this.workers.push(worker)
+      }
     }
   }
   get size(): number {
@@ -147,10 +189,12 @@ class Pool {
   /** Blocks until worker `w` has finished its last task. */
   wait(w: number): void {
     const base = w * SLOTS
+    const block = canBlock()
     for (;;) {
       const done = Atomics.load(this.ctrl, base + DONE)
       if (done === Atomics.load(this.ctrl, base + SEQ)) break
-      Atomics.wait(this.ctrl, base + DONE, done, 1000)
+      // a browser's main thread may not block: it spins on the (short) remainder of the GEMM
+      if (block) Atomics.wait(this.ctrl, base + DONE, done, 1000)
     }
     if (Atomics.load(this.ctrl, base + FAILED) !== 0) throw new Error("internal: a GEMM worker thread failed")
   }
@@ -158,7 +202,12 @@ class Pool {
     this.workers.forEach((worker, w) => {
       Atomics.store(this.ctrl, w * SLOTS + SEQ, -1)
       Atomics.notify(this.ctrl, w * SLOTS + SEQ)
-      worker.terminate().catch(() => undefined)
+      try {
+        const r = worker.terminate() as unknown
+        if (r instanceof Promise) r.catch(() => undefined)
+      } catch {
+        // already gone
+      }
     })
   }
 }
@@ -173,12 +222,13 @@ const poolFor = (rt: WasmRuntime, n: number): Pool | null => {
   pool?.close()
   pool = null
   const wt = workerThreads()
-  if (wt === null || typeof Atomics.wait !== "function") {
+  const web = wt === null ? webWorkers() : null
+  if ((wt === null && web === null) || typeof Atomics.wait !== "function") {
     poolFailed = true
     return null
   }
   try {
-    pool = new Pool(rt, rt.module("gemm", () => gemmModule(rt.limits, GEMM)), n - 1, wt)
+    pool = new Pool(rt, rt.module("gemm", () => gemmModule(rt.limits, GEMM)), n - 1, wt !== null ? { node: wt } : { web: web! })
   } catch {
     poolFailed = true
     return null
@@ -199,9 +249,12 @@ export const setThreads = (n: number): void => {
 export const getThreads = (): number => {
   const n = requested ?? defaultThreads()
   if (n <= 1) return 1
-  if (typeof SharedArrayBuffer !== "function" || workerThreads() === null || poolFailed) return 1
+  if (typeof SharedArrayBuffer !== "function" || (workerThreads() === null && webWorkers() === null) || poolFailed) return 1
   return n
 }
+
+/** GEMMs that ran split across threads since start (to check that threads engage). */
+export let parallelGemms = 0
 
 /** The GEMM of `p` at these pointers, split across the ready threads when it is large enough. */
 export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, e: Epilogue = NO_EPILOGUE): void => {
@@ -234,6 +287,7 @@ export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: numb
       pl.start(workers[k]!, args(r))
       started.push(workers[k]!)
     })
+    parallelGemms++
     const mine = args(ranges[0]!)
     ;(gemm as (...a: number[]) => void)(...mine)
     for (const w of started) pl.wait(w)
