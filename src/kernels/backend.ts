@@ -273,6 +273,17 @@ export interface KernelSpec {
   readonly rows?: number
 }
 
+/** The kernel cache's key of a spec, computed once per spec object (long keys hash in O(length)). */
+const cacheKeys = new WeakMap<KernelSpec, string>()
+const cacheKeyOf = (spec: KernelSpec, resident: boolean): string => {
+  let k = cacheKeys.get(spec)
+  if (k === undefined) {
+    k = `${spec.size}|${spec.rows ?? 0}|${spec.key}`
+    cacheKeys.set(spec, k)
+  }
+  return resident ? `pipe|${k}` : k
+}
+
 const EMPTY = new Float32Array(1)
 
 /** A 2-D gpu.js result (an array of row Float32Arrays) as one row-major Float32Array. */
@@ -347,7 +358,7 @@ export const launchDevice = (spec: KernelSpec, inputs: ReadonlyArray<KernelInput
   if (known !== undefined) return known
   const bytes = 4 * (spec.size + arrays.reduce((sum, a) => sum + (a instanceof Float32Array ? a.length : a.output.reduce((p, d) => p * d, 1)), 0))
   const rows = spec.rows
-  const kernel = cache.getOrCreate(`${resident ? "pipe|" : ""}${spec.size}|${rows ?? 0}|${spec.key}`, () => {
+  const kernel = cache.getOrCreate(cacheKeyOf(spec, resident), () => {
     const argumentTypes: Record<string, string> = {}
     for (let j = 0; j < spec.arrays; j++) argumentTypes[`a${j}`] = "Array"
     for (let j = 0; j < nScalars; j++) argumentTypes[`s${j}`] = "Float"

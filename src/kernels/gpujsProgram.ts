@@ -146,9 +146,60 @@ const runFused = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf
 const runFusedHost = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr): Float32Array =>
   sizeOf(shape) === 0 ? new Float32Array(0) : launch(fusedSpec(shape, leaves, root), leaves.map((l) => l.data))
 
+/** Where a fused kernel's input comes from: a leaf view of the step, or a node computed apart. */
+type FusedSource = { readonly kind: "view"; readonly leaf: number } | { readonly kind: "node"; readonly node: Expr }
+
+/** A fused kernel planned once: its expression over numbered inputs, their sources, its spec. */
+interface FusedPlan {
+  readonly sources: ReadonlyArray<FusedSource>
+  readonly spec: ReturnType<typeof fusedSpec>
+}
+
+/** Plans the kernel of `top`: fusible nodes inline, other nodes and leaf views as inputs. */
+const planFused = (shape: ReadonlyArray<number>, leafViews: ReadonlyArray<{ view: View; dtype: DType }>, top: Expr): FusedPlan => {
+  const sources: FusedSource[] = []
+  const leaves: Array<{ strides: ReadonlyArray<number>; offset: number }> = []
+  const viewIndex = new Map<number, number>()
+  const nodeIndex = new Map<Expr, number>()
+  const input = (src: FusedSource, strides: ReadonlyArray<number>, offset: number, dtype: DType): Expr => {
+    const seen = src.kind === "view" ? viewIndex.get(src.leaf) : nodeIndex.get(src.node)
+    let j = seen
+    if (j === undefined) {
+      j = sources.length
+      sources.push(src)
+      leaves.push({ strides, offset })
+      if (src.kind === "view") viewIndex.set(src.leaf, j)
+      else nodeIndex.set(src.node, j)
+    }
+    return { kind: "leaf", index: j, dtype }
+  }
+  const cut = new Map<Expr, Expr>()
+  const rebuild = (e: Expr): Expr => {
+    const seen = cut.get(e)
+    if (seen !== undefined) return seen
+    let r: Expr
+    if (e.kind === "const") r = e
+    else if (e.kind === "leaf") {
+      const lv = leafViews[e.index]!
+      r = input({ kind: "view", leaf: e.index }, lv.view.strides, lv.view.offset, e.dtype)
+    } else if (e !== top && !fusible(e)) r = input({ kind: "node", node: e }, stridesOf(shape), 0, e.dtype)
+    else if (e.kind === "unary") r = { ...e, x: rebuild(e.x) }
+    else if (e.kind === "binary") r = { ...e, a: rebuild(e.a), b: rebuild(e.b) }
+    else if (e.kind === "select") r = { ...e, pred: rebuild(e.pred), t: rebuild(e.t), f: rebuild(e.f) }
+    else r = { ...e, x: rebuild(e.x) }
+    cut.set(e, r)
+    return r
+  }
+  const expr = rebuild(top)
+  // the spec's source only needs the views, not the data
+  const shapeLeaves = leaves.map((l) => ({ data: new Float32Array(0), strides: l.strides, offset: l.offset }))
+  return { sources, spec: fusedSpec(shape, shapeLeaves, expr) }
+}
+
 /** Compiles `p` for gpu.js (kernels are generated and cached on first run). */
 export const compileGpujs = (p: Program): GpujsExecutable => {
   // on the GL backends every intermediate texture is released as soon as the program returns
+  const fusedPlans = new WeakMap<Expr, FusedPlan>()
   const run = (inputs: ReadonlyArray<HostArray>): HostArray[] => {
     const [outs, created] = collectingDeviceArrays(() => runProgram(inputs))
     const keep = new Set<HostArray>([...inputs, ...p.constants.map((c) => c.value), ...outs])
@@ -192,42 +243,19 @@ export const compileGpujs = (p: Program): GpujsExecutable => {
         memo.set(e, h)
         return h
       }
-      // one kernel for a fusible node: its fusible subtree, every other node a materialised input
+      // one kernel for a fusible node: its fusible subtree, every other node a materialised input;
+      // planned once per expression (the program's expressions are fixed objects)
       const fusedKernel = (top: Expr): HostArray => {
-        const leaves: KernelLeaf[] = []
-        const leafKeys = new Map<KernelInput, Map<string, number>>()
-        const asLeaf = (h: HostArray, strides: ReadonlyArray<number>, offset: number, dtype: DType): Expr => {
-          const data = kernelInput(h)
-          const key = `${strides.join(",")}@${offset}`
-          let byView = leafKeys.get(data)
-          if (byView === undefined) leafKeys.set(data, (byView = new Map()))
-          let j = byView.get(key)
-          if (j === undefined) {
-            j = leaves.length
-            leaves.push({ data, strides, offset })
-            byView.set(key, j)
-          }
-          return { kind: "leaf", index: j, dtype }
+        let plan = fusedPlans.get(top)
+        if (plan === undefined) {
+          plan = planFused(shape, leafViews, top)
+          fusedPlans.set(top, plan)
         }
-        const cut = new Map<Expr, Expr>()
-        const rebuild = (e: Expr): Expr => {
-          const seen = cut.get(e)
-          if (seen !== undefined) return seen
-          let r: Expr
-          if (e.kind === "const") r = e
-          else if (e.kind === "leaf") {
-            const lv = leafViews[e.index]!
-            r = asLeaf(buf(lv.view.buffer), lv.view.strides, lv.view.offset, e.dtype)
-          } else if (e !== top && !fusible(e)) r = asLeaf(materialize(e), stridesOf(shape), 0, e.dtype)
-          else if (e.kind === "unary") r = { ...e, x: rebuild(e.x) }
-          else if (e.kind === "binary") r = { ...e, a: rebuild(e.a), b: rebuild(e.b) }
-          else if (e.kind === "select") r = { ...e, pred: rebuild(e.pred), t: rebuild(e.t), f: rebuild(e.f) }
-          else r = { ...e, x: rebuild(e.x) }
-          cut.set(e, r)
-          return r
-        }
-        const expr = rebuild(top)
-        return resultOf("fused", top.dtype, shape, runFused(shape, leaves, expr))
+        const data = plan.sources.map((src) =>
+          src.kind === "view" ? kernelInput(buf(leafViews[src.leaf]!.view.buffer)) : kernelInput(materialize(src.node))
+        )
+        const out = sizeOf(shape) === 0 ? new Float32Array(0) : launchDevice(plan.spec, data)
+        return resultOf("fused", top.dtype, shape, out)
       }
       return materialize(root)
     }
