@@ -96,13 +96,30 @@ export const mean = (x: A, options: AxisOptions = {}): Tensor => {
   const n = axes.reduce((s, a) => s * t.shape[a]!, 1)
   return keep(lax.div(lax.reduceSum(t, axes), lax.scalar(n, "float32")), t, axes, options.keepdims)
 }
-/** JAX: `jnp.var`. */
-export const variance = (x: A, options: AxisOptions = {}): Tensor => {
-  const t = toFloat("var", x)
-  const m = mean(t, { axis: options.axis ?? null, keepdims: true })
-  const d = lax.sub(t, m)
-  return mean(lax.mul(d, d), options)
+/** Options of `var` / `std`. */
+export interface VarianceOptions extends AxisOptions {
+  /** Delta degrees of freedom: the divisor is `N - ddof` (default 0, the population variance). */
+  readonly ddof?: number
 }
+
+/**
+ * Mean squared deviation from the mean along the axes, divided by `N - ddof`.
+ *
+ * JAX: `jnp.var` (exported under that name too: `jnp.var(x)`).
+ */
+export const variance = (x: A, options: VarianceOptions = {}): Tensor => {
+  const t = toFloat("var", x)
+  const axes = reduceAxes("var", t, options.axis)
+  const n = axes.reduce((s, a) => s * t.shape[a]!, 1)
+  const d = lax.sub(t, mean(t, { axis: options.axis ?? null, keepdims: true }))
+  const ss = lax.reduceSum(lax.mul(d, d), axes)
+  return keep(lax.div(ss, lax.scalar(n - (options.ddof ?? 0), "float32")), t, axes, options.keepdims)
+}
+export { variance as var }
+
+/** Square root of `var`. JAX: `jnp.std`. */
+export const std = (x: A, options: VarianceOptions = {}): Tensor => lax.sqrt(variance(x, options))
+
 /** Index of the maximum along `axis` (flattened when omitted). JAX: `jnp.argmax`. */
 export const argmax = (x: A, options: { axis?: number; keepdims?: boolean } = {}): Tensor => {
   let t = promoteArgs("argmax", x)[0]!
