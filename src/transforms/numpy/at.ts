@@ -3,9 +3,8 @@
  * `.get()`. Static parts of the index (numbers, `[start, stop, step]`, `null`) become slices and
  * pads; int32 index tensors become one gather or scatter along their (merged) axes. As in JAX,
  * negative indices count from the end, out-of-range updates are dropped, and out-of-range reads
- * give the fill value (NaN, the int minimum, or true).
+ * are clamped to the nearest element (what `x[i]` and `x.at[i].get()` do in JAX).
  */
-import type { DType } from "../../kernels/dtype.js"
 import { Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
 import { dtypeError, shapeError } from "../core/errors.js"
@@ -15,7 +14,6 @@ import { promoteArgs, type ArrayLike } from "./promote.js"
 /** One entry per axis: an index, `[start, stop, step]`, `null` for the whole axis, or an int32 tensor of indices. */
 export type IndexSpec = number | readonly [number?, number?, number?] | null | Tensor
 
-const FILL: Record<DType, number> = { float32: NaN, int32: -2147483648, uint32: 4294967295, bool: 1 }
 const i32 = (v: number): Tensor => lax.scalar(v, "int32")
 
 interface Plan {
@@ -119,25 +117,28 @@ const gathered = (w: Tensor, p: Plan) => {
   const sizes = w.shape.slice(g.first, g.first + g.count)
   const b = broadcastShapes("at", g.indices.map((t) => t.shape))
   let flat: Tensor | null = null
+  let clamped: Tensor | null = null
   let valid: Tensor | null = null
+  const add = (acc: Tensor | null, t: Tensor) => (acc === null ? t : lax.add(acc, t))
   g.indices.forEach((idx0, k) => {
     const n = sizes[k]!
     const idx = lax.broadcastTo(idx0, b)
     const ok = lax.and(lax.ge(idx, i32(-n)), lax.lt(idx, i32(n)))
     const wrapped = lax.selectN(lax.lt(idx, i32(0)), idx, lax.add(idx, i32(n)))
     const stride = sizes.slice(k + 1).reduce((a, c) => a * c, 1)
-    const term = stride === 1 ? wrapped : lax.mul(wrapped, i32(stride))
-    flat = flat === null ? term : lax.add(flat, term)
+    const scale = (t: Tensor) => (stride === 1 ? t : lax.mul(t, i32(stride)))
+    flat = add(flat, scale(wrapped))
+    clamped = add(clamped, scale(lax.min(lax.max(wrapped, i32(0)), i32(Math.max(0, n - 1)))))
     valid = valid === null ? ok : lax.and(valid, ok)
   })
   const total = sizes.reduce((a, c) => a * c, 1)
   const merged = lax.reshape(w, [...w.shape.slice(0, g.first), total, ...w.shape.slice(g.first + g.count)])
-  return { merged, flat: flat!, valid: valid!, total, batch: b }
+  return { merged, flat: flat!, clamped: clamped!, valid: valid!, total, batch: b }
 }
 
 /** The result of `jnp.at(x, ...index)`: read or functionally update the indexed elements. */
 export interface AtIndex {
-  /** The indexed elements (`x[index]`); out-of-range tensor indices read the fill value. */
+  /** The indexed elements (`x[index]`); out-of-range indices are clamped to the nearest element, as in JAX. */
   get(): Tensor
   /** A copy of `x` with the indexed elements replaced by `values` (broadcast); with repeated indices the last update wins. */
   set(values: ArrayLike): Tensor
@@ -198,11 +199,8 @@ export const at = (x: ArrayLike, ...index: IndexSpec[]): AtIndex => {
     get: () => {
       if (!p.group) return lax.reshape(w, viewShape())
       const g = gathered(w, p)
-      if (g.total === 0) return lax.full(viewShape(), FILL[t.dtype], t.dtype)
-      const safe = lax.selectN(g.valid, i32(0), g.flat)
-      const got = lax.gather(g.merged, safe, p.group.first)
-      const ok = lax.broadcastInDim(g.valid, got.shape, range(g.valid.ndim).map((i) => i + p.group!.first))
-      return lax.selectN(ok, lax.full(got.shape, FILL[t.dtype], t.dtype), got)
+      if (g.total === 0) throw shapeError("at(...).get", `cannot index an empty axis of ${t.aval}.`)
+      return lax.gather(g.merged, g.clamped, p.group.first)
     },
     set: (v) => update("set", v, false),
     add: (v) => update("add", v, false),

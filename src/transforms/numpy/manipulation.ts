@@ -189,13 +189,15 @@ export const pad = (x: A, padWidth: PadWidth, options: PadOptions = {}): Tensor 
   }, t)
 }
 
-const splitAt = (t: Tensor, cuts: ReadonlyArray<number>, axis: number): Tensor[] => {
+/** Splits at increasing indices in [0, n] (as JAX: no wrapping or clamping, so every piece has a size >= 0). */
+const splitAt = (op: string, t: Tensor, cuts: ReadonlyArray<number>, axis: number): Tensor[] => {
   const n = t.shape[axis]!
-  const bounds = [0, ...cuts.map((c) => Math.min(Math.max(c < 0 ? c + n : c, 0), n)), n]
-  return bounds.slice(0, -1).map((lo, k) => {
-    const hi = Math.max(lo, bounds[k + 1]!)
-    return lax.slice(t, t.shape.map((_, d) => (d === axis ? lo : 0)), t.shape.map((m, d) => (d === axis ? hi : m)))
-  })
+  const bounds = [0, ...cuts, n]
+  const sizes = bounds.slice(1).map((b, k) => b - bounds[k]!)
+  if (cuts.some((c) => !Number.isInteger(c)) || sizes.some((z) => z < 0)) {
+    throw shapeError(op, `split indices ${JSON.stringify(cuts)} give pieces of sizes ${JSON.stringify(sizes)} along axis ${axis} of ${t.aval}; sizes passed to split must be nonnegative. Give increasing indices between 0 and ${n} (negative indices are not counted from the end).`)
+  }
+  return sizes.map((_, k) => lax.slice(t, t.shape.map((_, d) => (d === axis ? bounds[k]! : 0)), t.shape.map((m, d) => (d === axis ? bounds[k + 1]! : m))))
 }
 
 /**
@@ -206,20 +208,20 @@ const splitAt = (t: Tensor, cuts: ReadonlyArray<number>, axis: number): Tensor[]
 export const split = (x: A, sections: number | ReadonlyArray<number>, axis = 0): Tensor[] => {
   const t = promoteArgs("split", x)[0]!
   const a = normalizeAxis("split", axis, t.ndim)
-  if (typeof sections !== "number") return splitAt(t, sections, a)
+  if (typeof sections !== "number") return splitAt("split", t, sections, a)
   const n = t.shape[a]!
   if (!Number.isInteger(sections) || sections < 1) throw shapeError("split", `sections must be a positive integer, got ${sections}.`)
   if (n % sections !== 0) {
     throw shapeError("split", `array split does not result in an equal division: axis ${a} of ${t.aval} has ${n} elements, not a multiple of ${sections}. Use jnp.arraySplit for unequal parts, or split at explicit indices.`)
   }
-  return splitAt(t, range(sections - 1).map((k) => ((k + 1) * n) / sections), a)
+  return splitAt("split", t, range(sections - 1).map((k) => ((k + 1) * n) / sections), a)
 }
 
 /** Splits into `sections` parts whose sizes differ by at most one (the first ones larger). JAX: `jnp.array_split`. */
 export const arraySplit = (x: A, sections: number | ReadonlyArray<number>, axis = 0): Tensor[] => {
   const t = promoteArgs("array_split", x)[0]!
   const a = normalizeAxis("array_split", axis, t.ndim)
-  if (typeof sections !== "number") return splitAt(t, sections, a)
+  if (typeof sections !== "number") return splitAt("array_split", t, sections, a)
   if (!Number.isInteger(sections) || sections < 1) throw shapeError("array_split", `sections must be a positive integer, got ${sections}.`)
   const n = t.shape[a]!
   const size = Math.floor(n / sections)
@@ -227,7 +229,7 @@ export const arraySplit = (x: A, sections: number | ReadonlyArray<number>, axis 
   const cuts: number[] = []
   let at = 0
   for (let k = 0; k < sections - 1; k++) cuts.push((at += size + (k < extra ? 1 : 0)))
-  return splitAt(t, cuts, a)
+  return splitAt("array_split", t, cuts, a)
 }
 
 const triangle = (op: "tril" | "triu", x: A, k: number): Tensor => {

@@ -3,7 +3,7 @@ import { Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
 import { normalizeAxes } from "../core/shape.js"
 import { toFloat, promoteArgs, type ArrayLike } from "./promote.js"
-import { ArrayDataError } from "../core/errors.js"
+import { ArrayDataError, shapeError } from "../core/errors.js"
 
 const f32 = (v: number) => lax.scalar(v, "float32")
 
@@ -44,8 +44,10 @@ const keepShape = (t: Tensor, axes: number[]) => t.shape.map((d, i) => (axes.inc
 export const logsumexp = (x: ArrayLike, options: { axis?: number | ReadonlyArray<number>; keepdims?: boolean } = {}): Tensor => {
   const t = toFloat("logsumexp", x)
   const axes = options.axis === undefined ? t.shape.map((_, i) => i) : axesOf("logsumexp", t, options.axis)
-  const m = lax.stopGradient(lax.reshape(lax.reduceMax(t, axes), keepShape(t, axes)))
-  const s = lax.add(lax.log(lax.reduceSum(lax.exp(lax.sub(t, m)), axes)), lax.reshape(m, lax.reduceMax(t, axes).shape))
+  const max = lax.reduceMax(t, axes)
+  // shift by the max where it is finite (a row of -inf then gives log(0) = -inf, as in JAX)
+  const m = lax.stopGradient(lax.selectN(lax.lt(lax.abs(max), f32(Infinity)), lax.zerosLike(max), max))
+  const s = lax.add(lax.log(lax.reduceSum(lax.exp(lax.sub(t, lax.reshape(m, keepShape(t, axes)))), axes)), m)
   return options.keepdims ? lax.reshape(s, keepShape(t, axes)) : s
 }
 /** JAX: `jax.nn.log_softmax`. */
@@ -151,7 +153,7 @@ export const glu = (x: ArrayLike, axis = -1): Tensor => {
   const t = toFloat("glu", x)
   const a = normalizeAxes("glu", [axis], t.ndim)[0]!
   const n = t.shape[a]!
-  if (n % 2 !== 0) throw new ArrayDataError({ message: `jax.nn.glu: axis ${axis} of ${t.aval} has odd size ${n}; it must split into two equal halves.` })
+  if (n % 2 !== 0) throw shapeError("glu", `axis ${axis} of ${t.aval} has odd size ${n}; it must split into two equal halves (pad or slice it to an even size).`)
   const half = (lo: number) => lax.slice(t, t.shape.map((_, d) => (d === a ? lo : 0)), t.shape.map((m, d) => (d === a ? lo + n / 2 : m)))
   return lax.mul(half(0), lax.logistic(half(n / 2)))
 }

@@ -152,7 +152,7 @@ export const choice = (key: Key, a: number | Tensor, shape: ReadonlyArray<number
   if (draws === 0) return lax.full(outShape, 0, arr?.dtype ?? "int32")
   if (n <= 0) throw new ArrayDataError({ message: "jax.random.choice: a must be greater than 0 unless no samples are taken." })
   const replace = options.replace ?? true
-  if (!replace && draws > n) throw new ArrayDataError({ message: `jax.random.choice: cannot take a larger sample (size ${draws}) than population (size ${n}) when replace is false.` })
+  if (!replace && draws > n) throw new ArrayDataError({ message: `jax.random.choice: cannot take a larger sample (size ${draws}) than population (size ${n}) when replace is false; draw at most ${n}, or pass replace: true.` })
   let ind: Tensor
   if (options.p === undefined) {
     if (replace) ind = randint(key, sh, 0, n)
