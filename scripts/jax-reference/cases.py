@@ -374,6 +374,11 @@ def sorting():
         case(f, f"lax.{name}", randn(3, 5), kw={"axis": 0, "reverse": True}, tag="reverse")
     case(f, "lax.cummax", special(9), kw={"axis": 0}, tag="nan")
     case(f, "lax.cummin", ints(-9, 9, 7), kw={"axis": 0}, tag="int")
+    m = (ties(3, 4) > 0)
+    case(f, "jnp.nonzero", m)
+    case(f, "jnp.nonzero", ties(10), kw={"size": 4}, tag="size-cut")
+    case(f, "jnp.nonzero", m, kw={"size": 9, "fill_value": -1}, tag="size-fill")
+    case(f, "jnp.nonzero", np.zeros((2, 3), np.float32), kw={"size": 2}, tag="none")
     a = np.sort(randn(8))
     case(f, "jnp.searchsorted", a, randn(3, 2))
     case(f, "jnp.searchsorted", np.array([1, 2, 2, 3, 4, 5, 5], np.float32), np.array([2, 5, 0, 9, np.nan], np.float32),
@@ -464,6 +469,7 @@ def errors():
     case(f, "random.choice", Key(0), 3, (5,), kw={"replace": False}, tag="too-many", **e)
     case(f, "init.glorot_normal", [], Key(0), [5], tag="1d", **e)
     case(f, "lax.sort", [randn(3), randn(3)], kw={"num_keys": 3}, tag="num-keys", **e)
+    case(f, "jnp.nonzero", np.float32(1.0), tag="0d", **e)
     for name in programs.ERROR_PROGRAMS:
         case(f, f"program.{name}", *programs.ERROR_ARGS[name], tag=None, **e)
 

@@ -87,6 +87,7 @@ PROGRAMS = {
     "grad_scan": lambda xs: jax.grad(lambda v: jnp.sum(lax.scan(lambda c, x: (c * 0.5 + jnp.sin(x), c * x), jnp.float32(1.0), v)[1]))(xs),
     "cond_select": lambda x, p: lax.cond(p > 0, lambda v: jnp.sin(v), lambda v: jnp.cos(v) * 2.0, x),
     "jit_sort_topk": lambda x: list(jax.jit(lambda v: (jnp.sort(v, axis=0), lax.top_k(v, 2)[1]))(x)),
+    "jit_nonzero_size": lambda x: list(jax.jit(lambda v: jnp.nonzero(v, size=5, fill_value=-1))(x)),
     "grad_jit_einsum_at": lambda x: jax.grad(jax.jit(lambda v: jnp.sum(jnp.einsum("ij,kj->ik", v, v).at[0].mul(3.0))))(x),
 }
 
@@ -143,6 +144,7 @@ CASES = [
     ("cond_select", [randn(4), np.float32(-1.0)]),
     ("jit_sort_topk", [randn(4, 3)]),
     ("grad_jit_einsum_at", [randn(3, 2)]),
+    ("jit_nonzero_size", [ties(3, 4)]),
 ]
 
 ERROR_PROGRAMS_FNS = {
@@ -152,6 +154,7 @@ ERROR_PROGRAMS_FNS = {
     "grad_at_mul_repeated": lambda x, u: jax.grad(lambda b: jnp.sum(x.at[IDX].mul(b)))(u),
     "grad_non_scalar": lambda x: jax.grad(lambda v: v * 2.0)(x),
     "vmap_inconsistent_sizes": lambda a, b: jax.vmap(lambda p, q: p + q)(a, b),
+    "jit_nonzero_without_size": lambda x: jax.jit(jnp.nonzero)(x),
 }
 PROGRAMS.update(ERROR_PROGRAMS_FNS)
 ERROR_PROGRAMS = list(ERROR_PROGRAMS_FNS)
@@ -162,4 +165,5 @@ ERROR_ARGS = {
     "grad_at_mul_repeated": [randn(5), randn(4)],
     "grad_non_scalar": [randn(3)],
     "vmap_inconsistent_sizes": [randn(3), randn(4)],
+    "jit_nonzero_without_size": [randn(5)],
 }

@@ -40,5 +40,7 @@ export const ERROR_EXPECTATIONS: Record<string, ErrorExpectation> = {
   "program.jit_dynamic_slice_traced_size": shape(/must be a static integer.*sizes cannot depend on traced values/),
   "program.grad_at_mul_repeated": { tags: ["TransformArgumentError"], message: /only defined when the indices are unique.*uniqueIndices: true/ },
   "program.grad_non_scalar": { tags: ["TransformArgumentError"], message: /requires a scalar output, got f32\[3\].*jnp.sum/ },
+  "jnp.nonzero[0d]": shape(/calling nonzero on a 0-d array f32\[\] is not allowed/),
+  "program.jit_nonzero_without_size": { tags: ["ConcretizationError"], message: /nonzero: the number of nonzero elements .* pass \{ size: N \}/ },
   "program.vmap_inconsistent_sizes": { tags: ["TransformArgumentError"], message: /mapped axes have different sizes/ }
 }

@@ -87,11 +87,13 @@ export const PROGRAMS: Record<string, (...args: any[]) => unknown> = {
   cond_select: (x: T, p: T) => jax.lax.cond(jnp.greater(p, 0), (v: T) => jnp.sin(v), (v: T) => jnp.multiply(jnp.cos(v), 2), x),
   jit_sort_topk: (x: T) => jax.jit((v: T) => [jnp.sort(v, { axis: 0 }), jax.lax.topK(v, 2)[1]])(x),
   grad_jit_einsum_at: (x: T) => jax.grad(jax.jit((v: T) => sum(jnp.at(jnp.einsum("ij,kj->ik", v, v), 0).mul(3))))(x),
+  jit_nonzero_size: (x: T) => jax.jit((v: T) => jnp.nonzero(v, { size: 5, fillValue: -1 }))(x),
   // programs whose JAX run raised: tanka must raise too
   jit_zeros_traced_shape: (n: T) => jax.jit((m: T) => jnp.zeros(m as never))(n),
   jit_repeat_traced_counts: (x: T, r: T) => jax.jit((a: T, b: T) => jnp.repeat(a, b))(x, r),
   jit_dynamic_slice_traced_size: (x: T, n: T) => jax.jit((a: T, m: T) => jax.lax.dynamicSlice(a, [0], [m as never]))(x, n),
   grad_at_mul_repeated: (x: T, u: T) => jax.grad((b: T) => sum(jnp.at(x, IDX).mul(b)))(u),
   grad_non_scalar: (x: T) => jax.grad((v: T) => jnp.multiply(v, 2))(x),
-  vmap_inconsistent_sizes: (a: T, b: T) => jax.vmap((p: T, q: T) => jnp.add(p, q))(a, b)
+  vmap_inconsistent_sizes: (a: T, b: T) => jax.vmap((p: T, q: T) => jnp.add(p, q))(a, b),
+  jit_nonzero_without_size: (x: T) => jax.jit((v: T) => jnp.nonzero(v))(x)
 }

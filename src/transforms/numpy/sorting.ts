@@ -1,9 +1,9 @@
 /** jax.numpy sorting, searching and cumulative reductions, on `lax.sort` and the cumulative primitives. */
 import type { DType } from "../../kernels/dtype.js"
-import { Tensor } from "../core/Tensor.js"
+import { ConcreteTensor, Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
 import { rev } from "../core/lowered.js"
-import { shapeError } from "../core/errors.js"
+import { ConcretizationError, shapeError } from "../core/errors.js"
 import { normalizeAxis } from "../core/shape.js"
 import { promoteArgs, type ArrayLike } from "./promote.js"
 
@@ -100,4 +100,43 @@ export const searchsorted = (a: A, v: A, options: { side?: "left" | "right" } = 
     p.dtype === "float32" ? lax.and(lax.eq(p, p), lax.or(lax.ne(r, r), lax.lt(p, r))) : lax.lt(p, r)
   const hits = side === "left" ? lt(av, qv) : lax.not(lt(qv, av))
   return lax.reduceSum(lax.convertElementType(hits, "int32"), [sv!.ndim])
+}
+
+/**
+ * The indices of the nonzero elements, one int32 array per axis, in row-major order. The output
+ * size depends on the values, so under `jax.jit` give the static `size`: the result is cut to
+ * it or padded with `fillValue` (default 0). Without `size` the input must be concrete.
+ *
+ * JAX: `jnp.nonzero` (with `size` and `fill_value`).
+ *
+ * @example jnp.nonzero(mask, { size: 10, fillValue: -1 })
+ */
+export const nonzero = (x: A, options: { size?: number; fillValue?: number } = {}): Tensor[] => {
+  const t = promoteArgs("nonzero", x)[0]!
+  if (t.ndim === 0) throw shapeError("nonzero", `calling nonzero on a 0-d array ${t.aval} is not allowed; reshape it to [1] first (jnp.atleast_1d).`)
+  const flat = lax.reshape(t.dtype === "bool" ? t : lax.ne(t, lax.scalar(0, t.dtype)), [t.size])
+  let size = options.size
+  if (size === undefined) {
+    if (!(t instanceof ConcreteTensor)) {
+      throw new ConcretizationError({
+        aval: t.aval.toString(),
+        message: `nonzero: the number of nonzero elements of the traced ${t.aval} is unknown while tracing, so the output shape is too. Fix: pass { size: N } (a static upper bound; extra slots get fillValue), as jnp.nonzero requires under jax.jit.`
+      })
+    }
+    size = lax.reduceSum(lax.convertElementType(flat, "int32"), [0]).item()
+  }
+  if (!Number.isInteger(size) || size < 0) throw shapeError("nonzero", `size must be a non-negative integer, got ${size}.`)
+  const ones = lax.convertElementType(flat, "int32")
+  // the k-th nonzero element goes to slot k; zeros (and nonzeros past size) go to a spare slot that is cut off
+  const slot = lax.selectN(flat, lax.scalar(size, "int32"), lax.sub(lax.cumsum(ones, 0), lax.scalar(1, "int32")))
+  const positions = lax.scatter(lax.full([size + 1], -1, "int32"), lax.min(slot, lax.scalar(size, "int32")), lax.iota("int32", [t.size], 0), 0)
+  const found = lax.slice(positions, [0], [size])
+  const valid = lax.ge(found, lax.scalar(0, "int32"))
+  const fill = lax.full([size], options.fillValue ?? 0, "int32")
+  const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1))
+  const safe = lax.max(found, lax.scalar(0, "int32"))
+  return t.shape.map((n, d) => {
+    const coord = lax.rem(lax.div(safe, lax.scalar(strides[d]!, "int32")), lax.scalar(Math.max(n, 1), "int32"))
+    return lax.selectN(valid, fill, coord)
+  })
 }
