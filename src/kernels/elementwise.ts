@@ -24,7 +24,7 @@ export const BINARY_OPS = [...Object.keys(BINARY_BODIES), "shift_left", "shift_r
 
 const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"])
 const LOGICAL = new Set<BinaryOp>(["and", "or", "xor"])
-const FLOAT_UNARY = new Set<UnaryOp>(["exp", "log", "log1p", "expm1", "tanh", "logistic", "sqrt", "rsqrt", "sin", "cos", "floor", "ceil", "round", "erf", "erf_inv"])
+const FLOAT_UNARY = new Set<UnaryOp>(["exp", "log", "log1p", "expm1", "tanh", "logistic", "sqrt", "rsqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "floor", "ceil", "round", "erf", "erf_inv"])
 const INTS: ReadonlyArray<DType> = ["int32", "uint32"]
 
 type Body = (v: ReadonlyArray<string>) => string[]

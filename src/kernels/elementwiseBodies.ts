@@ -54,23 +54,45 @@ const roundBody: Body = ([x]) => [
 // sin/cos: Cody-Waite reduction by π/4 in three parts and cephes' float polynomials, in float32
 // arithmetic on every backend. GPU built-ins are only required to be within 2^-11 (Vulkan), and
 // SwiftShader's are off by ~2e-4; this keeps every backend within a few float32 ulp for |x| < 8192.
-const trig = (x: string, wantCos: boolean): string[] => [
-  `const ta = Math.abs(${x});`,
-  `let tj = Math.floor(ta * 1.2732395447351628);`,
-  `let ty = tj;`,
-  `if (tj - 2.0 * Math.floor(tj * 0.5) > 0.5) { tj = tj + 1.0; ty = ty + 1.0; }`,
-  `tj = tj - 8.0 * Math.floor(tj * 0.125);`,
-  `let ts = ${wantCos ? "1.0" : `(${x} < 0.0 ? -1.0 : 1.0)`};`,
-  `if (tj > 3.5) { ts = -ts; tj = tj - 4.0; }`,
-  ...(wantCos ? [`if (tj > 1.5) { ts = -ts; }`] : []),
-  `const tz = ((ta - ty * 0.78515625) - ty * 0.00024187564849853515625) - ty * 3.77489497744594108e-8;`,
-  `const tzz = tz * tz;`,
-  `const tsin = tz + tz * tzz * (-0.16666654611 + tzz * (0.0083321608736 + tzz * -0.00019515295891));`,
-  `const tcos = 1.0 - 0.5 * tzz + tzz * tzz * (0.04166664568298827 + tzz * (-0.001388731625493765 + tzz * 0.00002443315711809948));`,
-  `const tuse = ${wantCos ? "tj > 0.5 && tj < 2.5 ? tsin : tcos" : "tj > 0.5 && tj < 2.5 ? tcos : tsin"};`,
-  // NaN and ±Infinity need no test: the reduction turns them into NaN (∞ - ∞)
-  wantCos ? `return ts * tuse;` : `return ta < 0.0001 ? ${x} : ts * tuse;`
+/**
+ * Cody-Waite reduction of `x` by π/4 and the two float32 polynomials on the reduced argument:
+ * lines defining `${p}sin` and `${p}cos` (sin x and cos x, with their signs) for a variable prefix `p`.
+ */
+const trigValues = (x: string, p: string): string[] => [
+  `const ${p}a = Math.abs(${x});`,
+  `let ${p}j = Math.floor(${p}a * 1.2732395447351628);`,
+  `let ${p}y = ${p}j;`,
+  `if (${p}j - 2.0 * Math.floor(${p}j * 0.5) > 0.5) { ${p}j = ${p}j + 1.0; ${p}y = ${p}y + 1.0; }`,
+  `${p}j = ${p}j - 8.0 * Math.floor(${p}j * 0.125);`,
+  `let ${p}ss = ${x} < 0.0 ? -1.0 : 1.0;`,
+  `let ${p}cs = 1.0;`,
+  `if (${p}j > 3.5) { ${p}ss = -${p}ss; ${p}cs = -${p}cs; ${p}j = ${p}j - 4.0; }`,
+  `if (${p}j > 1.5) { ${p}cs = -${p}cs; }`,
+  `const ${p}z = ((${p}a - ${p}y * 0.78515625) - ${p}y * 0.00024187564849853515625) - ${p}y * 3.77489497744594108e-8;`,
+  `const ${p}zz = ${p}z * ${p}z;`,
+  `const ${p}ps = ${p}z + ${p}z * ${p}zz * (-0.16666654611 + ${p}zz * (0.0083321608736 + ${p}zz * -0.00019515295891));`,
+  `const ${p}pc = 1.0 - 0.5 * ${p}zz + ${p}zz * ${p}zz * (0.04166664568298827 + ${p}zz * (-0.001388731625493765 + ${p}zz * 0.00002443315711809948));`,
+  `const ${p}swap = ${p}j > 0.5 && ${p}j < 2.5 ? 1.0 : 0.0;`,
+  // below 1e-4 sin x rounds to x in float32 (and the reduction would lose it)
+  `const ${p}sin = ${p}a < 0.0001 ? ${x} : ${p}ss * (${p}swap > 0.5 ? ${p}pc : ${p}ps);`,
+  `const ${p}cos = ${p}cs * (${p}swap > 0.5 ? ${p}ps : ${p}pc);`
 ]
+
+// sin/cos/tan: Cody-Waite reduction by π/4 in three parts and cephes' float polynomials, in
+// float32 arithmetic on every backend. GPU built-ins are only required to be within 2^-11
+// (Vulkan), and SwiftShader's are off by ~2e-4; this keeps every backend within a few float32
+// ulp for |x| < 8192. NaN and ±Infinity need no test: the reduction turns them into NaN (∞ - ∞).
+const trig = (x: string, which: "sin" | "cos" | "tan"): string[] => [
+  ...trigValues(x, "t"),
+  `return ${which === "sin" ? "tsin" : which === "cos" ? "tcos" : "tsin / tcos"};`
+]
+
+/**
+ * acos x = 2·atan2(√(1 - x), √(1 + x)): well conditioned at both ends of [-1, 1] (1 ∓ x is exact
+ * there), and built on atan2, which GPUs compute to a few ulp, unlike their acos (1e-4 off on
+ * SwiftShader). NaN outside [-1, 1] from the square roots.
+ */
+const acosBody: Body = ([x]) => ret(`2.0 * Math.atan2(Math.sqrt(1.0 - ${x}), Math.sqrt(1.0 + ${x}))`)
 
 /** Float (and where noted int) unary bodies on one value operand. */
 export const UNARY_BODIES = {
@@ -85,8 +107,14 @@ export const UNARY_BODIES = {
   rsqrt: ([x]) => ret(`1.0 / Math.sqrt(${x})`),
   abs: ([x]) => ret(`Math.abs(${x})`),
   sign: ([x]) => ret(`Math.sign(${x})`),
-  sin: ([x]) => trig(x!, false),
-  cos: ([x]) => trig(x!, true),
+  sin: ([x]) => trig(x!, "sin"),
+  cos: ([x]) => trig(x!, "cos"),
+  tan: ([x]) => trig(x!, "tan"),
+  asin: ([x]) => ret(`Math.asin(${x})`),
+  acos: acosBody,
+  atan: ([x]) => ret(`Math.atan(${x})`),
+  sinh: ([x]) => ret(`Math.sinh(${x})`),
+  cosh: ([x]) => ret(`Math.cosh(${x})`),
   floor: ([x]) => ret(`Math.floor(${x})`),
   ceil: ([x]) => ret(`Math.ceil(${x})`),
   round: roundBody,

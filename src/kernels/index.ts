@@ -15,6 +15,9 @@ import { type ReduceOp, validateReduce } from "./reduce.js"
 import { dispatch } from "./registry.js"
 import { validateThreefry } from "./threefry.js"
 import { type WindowParams, validateReduceWindow, validateSelectWindow } from "./windows.js"
+import { type CumulativeOp, validateCumulative } from "./cumulative.js"
+import { type SortOrder, validateSortPermutation, validateTakeAlongAxis } from "./sort.js"
+import { type ScatterMode, validateScatter } from "./scatter.js"
 
 export type { DType, Storage } from "./dtype.js"
 export { DTYPES, allocStorage, isFloat, isInteger, isStorageOf, shortName, sizeOf, storageName, stridesOf, typeString } from "./dtype.js"
@@ -36,6 +39,7 @@ export type { KernelCacheStats } from "./KernelCache.js"
 export { type Implementation, type OpName, type OpSignatures, implementation, implementations, register } from "./registry.js"
 export { BINARY_OPS, UNARY_OPS } from "./elementwise.js"
 export type { BinaryOp, ConvParams, DotDims, ReduceOp, UnaryOp, WindowParams }
+export type { CumulativeOp, ScatterMode, SortOrder }
 
 /**
  * Elementwise unary op. JAX: `lax.neg`, `lax.exp`, ..., `lax.logistic`, `lax.erf_inv`, `lax.not`.
@@ -237,4 +241,46 @@ export const iota = (dtype: DType, shape: ReadonlyArray<number>, dimension: numb
 export const full = (dtype: DType, shape: ReadonlyArray<number>, value: number): HostArray => {
   validateFull(dtype, shape, value)
   return dispatch("full", dtype, shape, value)
+}
+
+/**
+ * Cumulative sum, product, max or min along `axis` (from the end when `reverse`). JAX:
+ * `lax.cumsum` / `cumprod` / `cummax` / `cummin` (NaN propagates through max/min). Integer data
+ * stays exact within ±2^24 (IntegerRangeError otherwise).
+ * @example cumulative("sum", x, 1, false)
+ */
+export const cumulative = (op: CumulativeOp, x: HostArray, axis: number, reverse: boolean): HostArray => {
+  validateCumulative(op, x, axis, reverse)
+  return dispatch("cumulative", op, x, axis, reverse)
+}
+
+/**
+ * The stable sorting permutation of `keys` (lexicographic, first key primary) along `axis`:
+ * int32 of the keys' shape. `"ascending"` is lax.sort's order (NaN last, -0 = 0); `"descending"`
+ * is lax.top_k's (NaN first, +0 before -0). Integer keys compare exactly over their full range.
+ * @example sortPermutation([x], 0, "ascending")
+ */
+export const sortPermutation = (keys: ReadonlyArray<HostArray>, axis: number, order: SortOrder): HostArray => {
+  validateSortPermutation(keys, axis, order)
+  return dispatch("sortPermutation", keys, axis, order)
+}
+
+/**
+ * `out[..., q, ...] = x[..., indices[..., q, ...], ...]` along `axis`; `indices` match `x` on every
+ * other axis. JAX: `jnp.take_along_axis` (negative indices wrap once; out of range throws).
+ * @example takeAlongAxis(x, sortPermutation([x], 1, "ascending"), 1)
+ */
+export const takeAlongAxis = (x: HostArray, indices: HostArray, axis: number): HostArray => {
+  validateTakeAlongAxis(x, indices, axis)
+  return dispatch("takeAlongAxis", x, indices, axis)
+}
+
+/**
+ * Scatter along `axis` with `"set"` (the last update aimed at a position wins) or `"mul"`
+ * (positions are multiplied by their updates in order). JAX: `lax.scatter` / `lax.scatter_mul`.
+ * @example scatter("set", x, ids, rows, 0)
+ */
+export const scatter = (mode: ScatterMode, operand: HostArray, indices: HostArray, updates: HostArray, axis: number): HostArray => {
+  validateScatter(mode, operand, indices, updates, axis)
+  return dispatch("scatter", mode, operand, indices, updates, axis)
 }

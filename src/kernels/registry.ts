@@ -18,6 +18,9 @@ import { currentMode, recordWasmLaunch } from "./backend.js"
 import { wasmDotGeneral } from "./wasm/dot.js"
 import { wasmConv } from "./wasm/conv.js"
 import { wasmBinary, wasmBinarySupports, wasmConvert, wasmReduce, wasmReduceSupports, wasmSelect, wasmUnary, wasmUnarySupports } from "./wasm/elementwise.js"
+import { type CumulativeOp, gpujsCumulative } from "./cumulative.js"
+import { type SortOrder, gpujsSortPermutation, gpujsTakeAlongAxis } from "./sort.js"
+import { type ScatterMode, gpujsScatter } from "./scatter.js"
 
 /** The signature of every registered op (arguments as the public API takes them). */
 export interface OpSignatures {
@@ -41,6 +44,10 @@ export interface OpSignatures {
   threefry2x32: (k0: HostArray, k1: HostArray, x0: HostArray, x1: HostArray) => [HostArray, HostArray]
   iota: (dtype: DType, shape: ReadonlyArray<number>, dimension: number) => HostArray
   full: (dtype: DType, shape: ReadonlyArray<number>, value: number) => HostArray
+  cumulative: (op: CumulativeOp, x: HostArray, axis: number, reverse: boolean) => HostArray
+  sortPermutation: (keys: ReadonlyArray<HostArray>, axis: number, order: SortOrder) => HostArray
+  takeAlongAxis: (x: HostArray, indices: HostArray, axis: number) => HostArray
+  scatter: (mode: ScatterMode, operand: HostArray, indices: HostArray, updates: HostArray, axis: number) => HostArray
 }
 
 /** An op name of the registry. */
@@ -89,7 +96,11 @@ const TABLE: { [K in OpName]: Array<Implementation<K>> } = {
   selectAndGatherAdd: [gpujs(gpujsSelectAndGatherAdd)],
   threefry2x32: [gpujs(gpujsThreefry)],
   iota: [gpujs(gpujsIota)],
-  full: [gpujs(gpujsFull)]
+  full: [gpujs(gpujsFull)],
+  cumulative: [gpujs(gpujsCumulative)],
+  sortPermutation: [gpujs(gpujsSortPermutation)],
+  takeAlongAxis: [gpujs(gpujsTakeAlongAxis)],
+  scatter: [gpujs(gpujsScatter)]
 }
 
 /** Runs `op` with the first implementation that supports the call. */

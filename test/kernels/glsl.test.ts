@@ -63,6 +63,12 @@ const exerciseAllGenerators = (): void => {
   K.reduceWindow("max", img, w), K.reduceWindow("sum", img, w), K.reduceWindow("max", K.convert(img, "int32"), w)
   K.selectAndScatterAdd(K.reduceWindow("max", img, w), img, w), K.selectAndGatherAdd(img, img, w)
   K.threefry2x32(u([2]), u([2]), u([2]), u([2])), K.iota("int32", [2, 3], 1), K.full("float32", [2], 1), K.full("uint32", [2], 7)
+  for (const op of ["sum", "prod", "max", "min"] as const) K.cumulative(op, x, 1, op === "max")
+  K.cumulative("sum", xi, 0, false)
+  const perm = K.sortPermutation([x], 1, "ascending")
+  K.sortPermutation([x], 0, "descending"), K.sortPermutation([xi, xu], 1, "ascending"), K.sortPermutation([xb], 1, "descending")
+  K.takeAlongAxis(x, perm, 1), K.takeAlongAxis(xu, perm, 1)
+  K.scatter("set", x, i([2], [0, -1]), f([2, 4]), 0), K.scatter("set", xi, i([2], [1, 1]), i([2, 4]), 0), K.scatter("mul", x, i([3], [2, 2, 0]), f([3, 3]), 1)
 }
 
 const translate = (node: new (src: string, settings: object) => { toString(): string }, s: (typeof sources)[number]): string => {

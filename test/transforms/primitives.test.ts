@@ -44,6 +44,24 @@ const erfinv64 = (y: number): number => {
   return x
 }
 
+/** Inclusive scan of each row of a [rows, cols] float64 array (from the end when `reverse`). */
+const scanRows = (x: Float64Array, rows: number, cols: number, f: (a: number, b: number) => number, reverse = false): Float64Array => {
+  const out = new Float64Array(rows * cols)
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < cols; t++) {
+      const c = reverse ? cols - 1 - t : t
+      out[r * cols + c] = t === 0 ? x[r * cols + c]! : f(out[r * cols + (reverse ? c + 1 : c - 1)]!, x[r * cols + c]!)
+    }
+  }
+  return out
+}
+/** Inclusive scan down each column of a [rows, cols] float64 array. */
+const scanCols = (x: Float64Array, rows: number, cols: number, f: (a: number, b: number) => number): Float64Array => {
+  const out = new Float64Array(rows * cols)
+  for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) out[r * cols + c] = r === 0 ? x[c]! : f(out[(r - 1) * cols + c]!, x[r * cols + c]!)
+  return out
+}
+
 const table: Record<string, Entry | { coveredBy: string }> = {
   neg: { args: () => [randn(1, [2, 3])], f: lax.neg },
   exp: { args: () => [randn(2, [4])], f: lax.exp, ref: map1(Math.exp) },
@@ -136,7 +154,46 @@ const table: Record<string, Entry | { coveredBy: string }> = {
     })
   },
   select_and_gather_add: { coveredBy: "the reduce_window_max entry (its JVP) in this table" },
-  select_and_scatter_add: { coveredBy: "the reduce_window_max entry (its VJP) in this table" }
+  select_and_scatter_add: { coveredBy: "the reduce_window_max entry (its VJP) in this table" },
+  tan: { args: () => [randn(80, [4])], f: lax.tan, ref: map1(Math.tan) },
+  asin: { args: () => [randn(81, [4], 0.9)], f: lax.asin, ref: map1(Math.asin) },
+  acos: { args: () => [randn(82, [4], 0.9)], f: lax.acos, ref: map1(Math.acos) },
+  atan: { args: () => [randn(83, [4], 3)], f: lax.atan, ref: map1(Math.atan) },
+  sinh: { args: () => [randn(84, [4], 2)], f: lax.sinh, ref: map1(Math.sinh) },
+  cosh: { args: () => [randn(85, [4], 2)], f: lax.cosh, ref: map1(Math.cosh) },
+  cumsum: { args: () => [randn(86, [2, 4])], f: (x) => lax.cumsum(x, 1, true) },
+  cumprod: { args: () => [randn(87, [2, 4], 2)], f: (x) => lax.cumprod(x, 1), ref: (x) => scanRows(x, 2, 4, (a, b) => a * b) },
+  cummax: { args: () => [randn(88, [3, 4])], f: (x) => lax.cummax(x, 0), ref: (x) => scanCols(x, 3, 4, Math.max) },
+  cummin: { args: () => [randn(89, [2, 5])], f: (x) => lax.cummin(x, 1, true), ref: (x) => scanRows(x, 2, 5, Math.min, true) },
+  sort: {
+    args: () => [randn(90, [2, 5]), randn(91, [2, 5])],
+    // sorted keys, then the values permuted alike
+    f: (x, y) => lax.concatenate(lax.sort([x, y], 1), 0),
+    ref: (x, y) => {
+      const out = new Float64Array(20)
+      for (let r = 0; r < 2; r++) {
+        const order = [0, 1, 2, 3, 4].sort((a, b) => x[r * 5 + a]! - x[r * 5 + b]! || a - b)
+        order.forEach((j, p) => {
+          out[r * 5 + p] = x[r * 5 + j]!
+          out[10 + r * 5 + p] = y![r * 5 + j]!
+        })
+      }
+      return out
+    }
+  },
+  top_k: {
+    args: () => [randn(92, [3, 4])],
+    f: (x) => lax.topK(x, 2, 1)[0],
+    ref: (x) => Float64Array.from({ length: 6 }, (_, o) => [...x.slice(Math.floor(o / 2) * 4, Math.floor(o / 2) * 4 + 4)].sort((a, b) => b - a)[o % 2]!)
+  },
+  scatter: {
+    args: () => [randn(93, [4, 3]), randn(94, [3, 3])],
+    f: (op, u) => lax.scatter(op, jnp.array([2, 0, 2], { dtype: "int32" }), u, 0)
+  },
+  scatter_mul: {
+    args: () => [randn(95, [4, 3]), randn(96, [2, 3])],
+    f: (op, u) => lax.scatterMul(op, jnp.array([3, 1], { dtype: "int32" }), u, 0, true)
+  }
 }
 
 const entries = Object.entries(table).filter((e): e is [string, Entry] => "args" in e[1])

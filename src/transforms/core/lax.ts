@@ -33,6 +33,12 @@ export const round = (x: T): T => bind1(P.round, [x])
 export const erf = (x: T): T => bind1(P.erf, [x])
 export const erfInv = (x: T): T => bind1(P.erf_inv, [x])
 export const not = (x: T): T => bind1(P.not, [x])
+export const tan = (x: T): T => bind1(P.tan, [x])
+export const asin = (x: T): T => bind1(P.asin, [x])
+export const acos = (x: T): T => bind1(P.acos, [x])
+export const atan = (x: T): T => bind1(P.atan, [x])
+export const sinh = (x: T): T => bind1(P.sinh, [x])
+export const cosh = (x: T): T => bind1(P.cosh, [x])
 
 export const add = (x: T, y: T): T => bind1(P.add, [x, y])
 export const sub = (x: T, y: T): T => bind1(P.sub, [x, y])
@@ -98,6 +104,25 @@ export const full = (shape: ReadonlyArray<number>, value: number, dtype: DType):
   shape.length === 0 ? scalar(value, dtype) : broadcastInDim(scalar(value, dtype), shape, [])
 export const gather = (x: T, indices: T, axis: number): T => bind1(P.gather, [x, indices], { axis })
 export const scatterAdd = (operand: T, indices: T, updates: T, axis: number): T => bind1(P.scatter_add, [operand, indices, updates], { axis })
+/** Writes `updates` at `indices` along `axis` (the last of repeated indices wins). JAX: `lax.scatter`. */
+export const scatter = (operand: T, indices: T, updates: T, axis: number): T => bind1(P.scatter, [operand, indices, updates], { axis })
+/** Multiplies the positions at `indices` along `axis` by `updates`. JAX: `lax.scatter_mul`. */
+export const scatterMul = (operand: T, indices: T, updates: T, axis: number, uniqueIndices = false): T =>
+  bind1(P.scatter_mul, [operand, indices, updates], { axis, uniqueIndices })
+
+// ---- cumulative reductions, sorting
+/** JAX: `lax.cumsum` (axis non-negative). */
+export const cumsum = (x: T, axis: number, reverse = false): T => bind1(P.cumsum, [x], { axis, reverse })
+/** JAX: `lax.cumprod`. */
+export const cumprod = (x: T, axis: number, reverse = false): T => bind1(P.cumprod, [x], { axis, reverse })
+/** JAX: `lax.cummax`. */
+export const cummax = (x: T, axis: number, reverse = false): T => bind1(P.cummax, [x], { axis, reverse })
+/** JAX: `lax.cummin`. */
+export const cummin = (x: T, axis: number, reverse = false): T => bind1(P.cummin, [x], { axis, reverse })
+/** Sorts `operands` along `dimension` by the first `numKeys` of them. JAX: `lax.sort` (sequence form). */
+export const sort = (operands: ReadonlyArray<T>, dimension: number, numKeys = 1): T[] => bind(P.sort, operands, { dimension, isStable: true, numKeys })
+/** The `k` largest entries along `axis` and their int32 indices. JAX: `lax.top_k`. */
+export const topK = (x: T, k: number, axis: number): [T, T] => bind(P.top_k, [x], { k, axis }) as [T, T]
 
 /** The Threefry-2x32 block cipher on four uint32 operands of one shape. JAX: `threefry2x32_p`. */
 export const threefry2x32 = (k0: T, k1: T, x0: T, x1: T): [T, T] => {

@@ -4,7 +4,7 @@ import { DTYPES, sizeOf } from "../../kernels/dtype.js"
 import * as K from "../../kernels/index.js"
 import { ConcreteTensor, Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
-import { ArrayDataError } from "../core/errors.js"
+import { ArrayDataError, ConcretizationError } from "../core/errors.js"
 
 export type Shape = ReadonlyArray<number>
 
@@ -14,6 +14,15 @@ const checkDtype = (op: string, dtype: unknown): DType => {
 }
 
 export const checkShape = (op: string, shape: unknown): number[] => {
+  const traced = shape instanceof Tensor ? shape : Array.isArray(shape) ? shape.find((d) => d instanceof Tensor) : undefined
+  if (traced !== undefined) {
+    throw new ConcretizationError({
+      aval: (traced as Tensor).aval.toString(),
+      message:
+        `${op}: the shape must be made of static integers, got a tensor ${(traced as Tensor).aval.toString()}; under jax.jit its value is unknown while tracing, and array shapes must be known then. ` +
+        `Fix: pass plain JS numbers (close over the size instead of passing it as an argument to the jitted function).`
+    })
+  }
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new ArrayDataError({ message: `${op}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}.` })
   }
@@ -87,12 +96,13 @@ const fromValues = (values: ArrayLike<number>, shape: number[], dtype: DType): C
   return new ConcreteTensor(K.hostArray(dtype, shape, data))
 }
 
+const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor => lax.full(checkShape(op, shape), value, checkDtype(op, dtype))
 /** JAX: `jnp.full`. */
-export const full = (shape: Shape, value: number, dtype: DType = "float32"): Tensor => lax.full(checkShape("jnp.full", shape), value, checkDtype("jnp.full", dtype))
+export const full = (shape: Shape, value: number, dtype: DType = "float32"): Tensor => filled("jnp.full", shape, value, dtype)
 /** JAX: `jnp.zeros`. */
-export const zeros = (shape: Shape, dtype: DType = "float32"): Tensor => full(shape, 0, dtype)
+export const zeros = (shape: Shape, dtype: DType = "float32"): Tensor => filled("jnp.zeros", shape, 0, dtype)
 /** JAX: `jnp.ones`. */
-export const ones = (shape: Shape, dtype: DType = "float32"): Tensor => full(shape, 1, dtype)
+export const ones = (shape: Shape, dtype: DType = "float32"): Tensor => filled("jnp.ones", shape, 1, dtype)
 /** JAX: `jnp.zeros_like`. */
 export const zerosLike = (x: Tensor): Tensor => lax.zerosLike(x)
 /** JAX: `jnp.ones_like`. */

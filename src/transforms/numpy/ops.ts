@@ -79,15 +79,18 @@ const reduceAxes = (op: string, x: Tensor, axis: AxisOptions["axis"]): number[] 
 const keep = (y: Tensor, x: Tensor, axes: number[], keepdims?: boolean): Tensor =>
   keepdims ? lax.reshape(y, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : y
 
-const reducer = (op: string, f: (x: Tensor, axes: number[]) => Tensor, boolTo: DType = "int32") => (x: A, options: AxisOptions = {}): Tensor => {
+const reducer = (op: string, f: (x: Tensor, axes: number[]) => Tensor, boolTo: DType = "int32", needsElements = false) => (x: A, options: AxisOptions = {}): Tensor => {
   let t = promoteArgs(op, x)[0]!
   if (t.dtype === "bool") t = lax.convertElementType(t, boolTo)
   const axes = reduceAxes(op, t, options.axis)
+  if (needsElements && axes.some((a) => t.shape[a] === 0)) {
+    throw shapeError(op, `zero-size array to reduction operation ${op} which has no identity: ${t.aval} over axes [${axes.join(",")}]. Reduce over non-empty axes (check the size first).`)
+  }
   return keep(f(t, axes), t, axes, options.keepdims)
 }
 /** JAX: `jnp.sum`. */ export const sum = reducer("sum", lax.reduceSum)
-/** JAX: `jnp.max`. */ export const max = reducer("max", lax.reduceMax)
-/** JAX: `jnp.min`. */ export const min = reducer("min", lax.reduceMin)
+/** JAX: `jnp.max` (an empty reduction is an error, as in JAX). */ export const max = reducer("max", lax.reduceMax, "int32", true)
+/** JAX: `jnp.min` (an empty reduction is an error, as in JAX). */ export const min = reducer("min", lax.reduceMin, "int32", true)
 /** JAX: `jnp.prod`. */ export const prod = reducer("prod", lax.reduceProd)
 /** JAX: `jnp.mean`. */
 export const mean = (x: A, options: AxisOptions = {}): Tensor => {
@@ -96,26 +99,52 @@ export const mean = (x: A, options: AxisOptions = {}): Tensor => {
   const n = axes.reduce((s, a) => s * t.shape[a]!, 1)
   return keep(lax.div(lax.reduceSum(t, axes), lax.scalar(n, "float32")), t, axes, options.keepdims)
 }
-/** JAX: `jnp.var`. */
-export const variance = (x: A, options: AxisOptions = {}): Tensor => {
-  const t = toFloat("var", x)
-  const m = mean(t, { axis: options.axis ?? null, keepdims: true })
-  const d = lax.sub(t, m)
-  return mean(lax.mul(d, d), options)
+/** Options of `var` / `std`. */
+export interface VarianceOptions extends AxisOptions {
+  /** Delta degrees of freedom: the divisor is `N - ddof` (default 0, the population variance). */
+  readonly ddof?: number
 }
+
+/**
+ * Mean squared deviation from the mean along the axes, divided by `N - ddof`.
+ *
+ * JAX: `jnp.var` (exported under that name too: `jnp.var(x)`).
+ */
+export const variance = (x: A, options: VarianceOptions = {}): Tensor => {
+  const t = toFloat("var", x)
+  const axes = reduceAxes("var", t, options.axis)
+  const n = axes.reduce((s, a) => s * t.shape[a]!, 1)
+  const d = lax.sub(t, mean(t, { axis: options.axis ?? null, keepdims: true }))
+  const ss = lax.reduceSum(lax.mul(d, d), axes)
+  return keep(lax.div(ss, lax.scalar(n - (options.ddof ?? 0), "float32")), t, axes, options.keepdims)
+}
+export { variance as var }
+
+/** Square root of `var`. JAX: `jnp.std`. */
+export const std = (x: A, options: VarianceOptions = {}): Tensor => lax.sqrt(variance(x, options))
+
+const nonEmpty = (op: string, t: Tensor, axis: number | null): Tensor => {
+  if (axis === null ? t.size === 0 : t.shape[axis] === 0) {
+    throw shapeError(op, `attempt to get ${op} of an empty sequence: ${t.aval}${axis === null ? "" : ` along axis ${axis}`}. Check for an empty axis before taking ${op}.`)
+  }
+  return t
+}
+
 /** Index of the maximum along `axis` (flattened when omitted). JAX: `jnp.argmax`. */
 export const argmax = (x: A, options: { axis?: number; keepdims?: boolean } = {}): Tensor => {
   let t = promoteArgs("argmax", x)[0]!
   if (t.dtype === "bool") t = lax.convertElementType(t, "int32")
-  if (options.axis === undefined) return lax.argmax(lax.reshape(t, [t.size]), 0)
+  if (options.axis === undefined) return lax.argmax(lax.reshape(nonEmpty("argmax", t, null), [t.size]), 0)
   const axis = normalizeAxis("argmax", options.axis, t.ndim)
+  nonEmpty("argmax", t, axis)
   return keep(lax.argmax(t, axis), t, [axis], options.keepdims)
 }
 /** JAX: `jnp.argmin`. */
 export const argmin = (x: A, options: { axis?: number; keepdims?: boolean } = {}): Tensor => {
   let t = promoteArgs("argmin", x)[0]!
-  if (options.axis === undefined) return lax.argmin(lax.reshape(t, [t.size]), 0)
+  if (options.axis === undefined) return lax.argmin(lax.reshape(nonEmpty("argmin", t, null), [t.size]), 0)
   const axis = normalizeAxis("argmin", options.axis, t.ndim)
+  nonEmpty("argmin", t, axis)
   return keep(lax.argmin(t, axis), t, [axis], options.keepdims)
 }
 

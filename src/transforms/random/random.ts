@@ -9,7 +9,6 @@ import * as lax from "../core/lax.js"
 import * as K from "../../kernels/index.js"
 import { ConcreteTensor } from "../core/Tensor.js"
 import { ArrayDataError, shapeError, dtypeError } from "../core/errors.js"
-import { normalizeAxis } from "../core/shape.js"
 
 declare const KeyBrand: unique symbol
 /** A PRNG key: a uint32 tensor whose last axis holds the two words (shape `[2]`, or `[n, 2]` for split keys). */
@@ -138,15 +137,4 @@ export const truncatedNormal = (key: Key, lower: number, upper: number, shape: R
   return lax.min(lax.max(out, lax.scalar(nextafterUp(Math.fround(lower)), "float32")), lax.scalar(nextafterDown(Math.fround(upper)), "float32"))
 }
 
-/** Booleans that are true with probability `p`. JAX: `jax.random.bernoulli`. */
-export const bernoulli = (key: Key, p: number | Tensor = 0.5, shape: ReadonlyArray<number> = []): Tensor =>
-  lax.lt(uniform(key, shape), p instanceof Tensor ? p : lax.scalar(p, "float32"))
-
-/** Samples of category indices from unnormalised log-probabilities. JAX: `jax.random.categorical`. */
-export const categorical = (key: Key, logits: Tensor, options: { axis?: number } = {}): Tensor => {
-  const axis = normalizeAxis("categorical", options.axis ?? -1, logits.ndim)
-  const tiny = 1.1754943508222875e-38
-  const u = uniform(key, logits.shape, { minval: tiny, maxval: 1 })
-  const gumbel = lax.neg(lax.log(lax.neg(lax.log(u))))
-  return lax.argmax(lax.add(gumbel, logits), axis)
-}
+export { randint, permutation, choice, gumbel, categorical, bernoulli, type ChoiceOptions, type CategoricalOptions } from "./sampling.js"

@@ -1,7 +1,7 @@
 /**
  * The kernel op table for the shader paths: every op family of `src/kernels` (elementwise
- * unary/binary/select/convert, reduce, dot_general, the movement ops, gather/scatter, conv,
- * the window ops, threefry, iota/full) against the float64 references of
+ * unary/binary/select/convert, reduce, cumulative, dot_general, the movement ops, gather/scatter
+ * (add, set, mul), sort permutations and take-along-axis, conv, the window ops, threefry, iota/full) against the float64 references of
  * `test/support/reference.ts`, each with a stated tolerance. Runs in the browser page (and in
  * Node for the Dawn path); no test framework, plain data.
  *
@@ -44,6 +44,8 @@ const ULPS = { rtol: 2e-6, atol: 1e-6 }
  * WebGL2 ones were off by 1.7e-4), so the shader paths are held to a few float32 ulp.
  */
 const TRIG = { rtol: 0, atol: 3e-7 }
+/** tan is sin/cos from the same reduction: a few ulp relative (it grows without bound near the poles). */
+const TAN = { rtol: 1e-6, atol: 3e-7 }
 
 // Inputs: odd sizes on purpose (texture packing of non-square, non-power-of-two arrays).
 const x = f32([5, 7], (k) => Math.sin(k + 1) * 2)
@@ -75,7 +77,7 @@ const b3 = f32([3, 33, 5], (k) => Math.cos(0.3 * k))
 const contractionTol = (absSum: number[], k: number): number => 4 * k * 2 ** -24 * Math.max(...absSum)
 
 /** Domain of each float unary op's input. */
-const UNARY_INPUT: Record<string, HostArray> = { log: pos, sqrt: pos, rsqrt: pos, log1p: pos, erf_inv: unit }
+const UNARY_INPUT: Record<string, HostArray> = { log: pos, sqrt: pos, rsqrt: pos, log1p: pos, erf_inv: unit, asin: unit, acos: unit }
 
 const unaryCases: OpCase[] = K.UNARY_OPS.filter((op) => op !== "not").map((op) => {
   const input = UNARY_INPUT[op] ?? x
@@ -85,7 +87,7 @@ const unaryCases: OpCase[] = K.UNARY_OPS.filter((op) => op !== "not").map((op) =
     family: "elementwise",
     run: () => K.unary(op, input),
     want: () => ref(input).data.map(R.UNARY_REF[op]!),
-    tol: exactOp ? EXACT : op === "erf_inv" ? { rtol: 1e-5, atol: 1e-6 } : op === "sin" || op === "cos" ? TRIG : ULPS
+    tol: exactOp ? EXACT : op === "erf_inv" ? { rtol: 1e-5, atol: 1e-6 } : op === "sin" || op === "cos" ? TRIG : op === "tan" ? TAN : ULPS
   }
 })
 
@@ -199,6 +201,48 @@ const otherCases: OpCase[] = [
       return [0, 1].flatMap((j) => b.map((v, k) => R.threefryRef(v, 7, v, k + 1)[j]!))
     },
     tol: EXACT
+  },
+  {
+    name: "cumulative sum axis 1",
+    family: "cumulative",
+    run: () => K.cumulative("sum", x, 1, false),
+    want: () => ref(x).data.map((_, k) => ref(x).data.slice(k - (k % 7), k + 1).reduce((a, b) => a + b, 0)),
+    tol: { rtol: 1e-6, atol: 1e-6 }
+  },
+  {
+    name: "cumulative max axis 0, reverse",
+    family: "cumulative",
+    run: () => K.cumulative("max", x, 0, true),
+    want: () => ref(x).data.map((_, k) => Math.max(...ref(x).data.filter((__, j) => j % 7 === k % 7 && j >= k))),
+    tol: EXACT
+  },
+  {
+    name: "sortPermutation f32 ascending (stable)",
+    family: "sort",
+    run: () => K.sortPermutation([x], 1, "ascending"),
+    want: () => [0, 1, 2, 3, 4].flatMap((r) => [0, 1, 2, 3, 4, 5, 6].sort((a, b) => ref(x).data[r * 7 + a]! - ref(x).data[r * 7 + b]! || a - b)),
+    tol: EXACT
+  },
+  {
+    name: "sortPermutation + takeAlongAxis u32 descending (full 32-bit range)",
+    family: "sort",
+    run: () => K.takeAlongAxis(big, K.sortPermutation([big], 0, "descending"), 0),
+    want: () => [0xffffffff, 0x80000000, 123456789, 0],
+    tol: EXACT
+  },
+  {
+    name: "scatter set u32 (last update wins)",
+    family: "gather",
+    run: () => K.scatter("set", big, i32([3], [1, 3, 1]), u32([3], [5, 6, 0xfffffffe]), 0),
+    want: () => [0xffffffff, 0xfffffffe, 0, 6],
+    tol: EXACT
+  },
+  {
+    name: "scatter mul f32 (duplicates multiply)",
+    family: "gather",
+    run: () => K.scatter("mul", y, i32([3], [2, 2, -1]), f32([3], (k) => k + 2), 0),
+    want: () => ref(y).data.map((v, k) => (k === 2 ? v * 2 * 3 : k === 6 ? v * 4 : v)),
+    tol: ROUND1
   },
   { name: "iota i32 [2,3] dim 1", family: "creation", run: () => K.iota("int32", [2, 3], 1), want: () => [0, 1, 2, 0, 1, 2], tol: EXACT },
   { name: "full u32", family: "creation", run: () => K.full("uint32", [3], 0xfffffff0), want: () => [0xfffffff0, 0xfffffff0, 0xfffffff0], tol: EXACT }

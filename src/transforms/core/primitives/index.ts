@@ -71,6 +71,20 @@ import { reduce_window_sum } from "./reduce_window_sum.js"
 import { reduce_window_max } from "./reduce_window_max.js"
 import { select_and_gather_add } from "./select_and_gather_add.js"
 import { select_and_scatter_add } from "./select_and_scatter_add.js"
+import { tan } from "./tan.js"
+import { asin } from "./asin.js"
+import { acos } from "./acos.js"
+import { atan } from "./atan.js"
+import { sinh } from "./sinh.js"
+import { cosh } from "./cosh.js"
+import { cumsum } from "./cumsum.js"
+import { cumprod } from "./cumprod.js"
+import { cummax } from "./cummax.js"
+import { cummin } from "./cummin.js"
+import { sort } from "./sort.js"
+import { top_k } from "./top_k.js"
+import { scatter } from "./scatter.js"
+import { scatter_mul } from "./scatter_mul.js"
 
 export const P = {
   neg,
@@ -140,7 +154,21 @@ export const P = {
   reduce_window_sum,
   reduce_window_max,
   select_and_gather_add,
-  select_and_scatter_add
+  select_and_scatter_add,
+  tan,
+  asin,
+  acos,
+  atan,
+  sinh,
+  cosh,
+  cumsum,
+  cumprod,
+  cummax,
+  cummin,
+  sort,
+  top_k,
+  scatter,
+  scatter_mul
 } satisfies Record<string, PrimitiveDef<any>>
 
 export type PrimitiveName = keyof typeof P
