@@ -579,11 +579,20 @@ const matchEpilogue = (e: Expr, dj: number, biasLeaf: (j: number) => { buffer: n
   const isZero = (x: Expr): boolean => x.kind === "const" && x.value === 0 && x.dtype === "float32"
   let cur = e
   let relu = false
-  if (cur.kind === "binary" && cur.op === "max") {
-    if (isZero(cur.b)) cur = cur.a
-    else if (isZero(cur.a)) cur = cur.b
-    else return null
+  /** `max(x, 0)` or `max(0, x)`: the x, else null. */
+  const maxZero = (m: Expr): Expr | null =>
+    m.kind === "binary" && m.op === "max" ? (isZero(m.b) ? m.a : isZero(m.a) ? m.b : null) : null
+  const plain = maxZero(cur)
+  if (plain !== null) {
+    cur = plain
     relu = true
+  } else if (cur.kind === "select" && cur.pred.kind === "binary" && cur.pred.op === "gt" && isZero(cur.pred.b)) {
+    // jax.nn.relu: select(x > 0, x, max(x, 0)), the same value as max(x, 0) with JAX's derivative
+    const x = cur.pred.a
+    if (cur.t === x && maxZero(cur.f) === x) {
+      cur = x
+      relu = true
+    }
   }
   let bias: { buffer: number; offset: number } | undefined
   if (cur.kind === "binary" && cur.op === "add") {
