@@ -21,14 +21,14 @@ export { transform, transformWithState, withoutApplyRng, type Transformed, type 
 export { multiTransform, multiTransformWithState, type MultiTransformed, type MultiTransformedWithState } from "./effects/multiTransform.js"
 export type { InitError, ApplyError, ApplyWithStateError } from "./effects/errors.js"
 export { module, nameScope, camelToSnake, type ModuleHandle, type Module } from "./effects/module.js"
-export { Linear, type LinearOptions } from "./effects/modules/Linear.js"
-export * as initializers from "./effects/initializers.js"
+export { Linear, type LinearOptions } from "./nn/modules/Linear.js"
+export * as initializers from "./nn/initializers.js"
 export * as nets from "./nn/nets/index.js"
-export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, type LiftedBody } from "./transforms/hk/lift.js"
-export { vmap, type HkVmapOptions } from "./transforms/hk/vmap.js"
-export { evalShape, type ShapeOf } from "./transforms/hk/evalShape.js"
-export { grad, valueAndGrad, jvp } from "./transforms/hk/autodiff.js"
-export { scan, map, type ScanOptions } from "./transforms/hk/scan.js"
+export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, type LiftedBody } from "./effects/lift.js"
+export { vmap, type HkVmapOptions } from "./effects/wrapped/vmap.js"
+export { evalShape, type ShapeOf } from "./effects/wrapped/evalShape.js"
+export { grad, valueAndGrad, jvp } from "./effects/wrapped/autodiff.js"
+export { scan, map, type ScanOptions } from "./effects/wrapped/scan.js"
 export {
   Conv2D,
   BatchNorm,
@@ -52,9 +52,9 @@ export {
   type Layer,
   type PoolOptions
 } from "./nn/modules/index.js"
-export { foriLoop } from "./transforms/hk/foriLoop.js"
-export { whileLoop } from "./transforms/hk/whileLoop.js"
-export { cond, switch } from "./transforms/hk/cond.js"
-export { remat } from "./transforms/hk/remat.js"
-export { layerStack, type LayerStackOptions } from "./transforms/hk/layerStack.js"
-export { NewParametersError, BranchStructureError } from "./transforms/hk/errors.js"
+export { foriLoop } from "./effects/wrapped/foriLoop.js"
+export { whileLoop } from "./effects/wrapped/whileLoop.js"
+export { cond, switch } from "./effects/wrapped/cond.js"
+export { remat } from "./effects/wrapped/remat.js"
+export { layerStack, type LayerStackOptions } from "./effects/wrapped/layerStack.js"
+export { NewParametersError, BranchStructureError } from "./effects/wrapped/errors.js"

@@ -4,10 +4,10 @@
  * in the outer tree under a prefix.
  */
 import { Effect } from "effect"
-import { buildTree, treeEntries, type Frame, type ParamTree, type StateTree } from "../../effects/Frame.js"
-import { CurrentModuleScope, Naming, NestedInitAllowed, Params, State, frameOf } from "../../effects/services.js"
-import { uniqueName } from "../../effects/module.js"
-import { LiftKeyCollisionError, NonEmptyStateError } from "../../effects/errors.js"
+import { buildTree, treeEntries, type Frame, type ParamTree, type StateTree } from "./Frame.js"
+import { CurrentModuleScope, Naming, NestedInitAllowed, Params, State, frameOf } from "./services.js"
+import { uniqueName } from "./module.js"
+import { LiftKeyCollisionError, NonEmptyStateError } from "./errors.js"
 
 /** Options of `hk.lift`. */
 export interface LiftOptions {

@@ -5,16 +5,16 @@
  * (`splitRng: true`: one key per element from `nextRngKeys(axisSize)`, inner advances discarded).
  */
 import { Effect } from "effect"
-import { Tensor } from "../core/Tensor.js"
-import { BatchTracer } from "../core/batching.js"
-import { currentLevel } from "../core/trace.js"
-import * as lax from "../core/lax.js"
-import { vmap as rawVmap, broadcastPrefix, type VmapOptions } from "../raw/vmap.js"
-import { flattenTensors } from "../raw/args.js"
-import { PRNGSequence } from "../../effects/Frame.js"
-import type { Key } from "../random/random.js"
-import { WrappedTransformError } from "../../effects/errors.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
+import { Tensor } from "../../transforms/core/Tensor.js"
+import { BatchTracer } from "../../transforms/core/batching.js"
+import { currentLevel } from "../../transforms/core/trace.js"
+import * as lax from "../../transforms/core/lax.js"
+import { vmap as rawVmap, broadcastPrefix, type VmapOptions } from "../../transforms/raw/vmap.js"
+import { flattenTensors } from "../../transforms/raw/args.js"
+import { PRNGSequence } from "../Frame.js"
+import type { Key } from "../../transforms/random/random.js"
+import { WrappedTransformError } from "../errors.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
 import { finishRaw, innerFrame, newLayout, pureBody, snapshot, writeBack, type Threaded } from "./wrap.js"
 
 /** Options of `hk.vmap`: those of `jax.vmap` plus the required `splitRng`. */

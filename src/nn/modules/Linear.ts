@@ -5,10 +5,10 @@ import { Effect } from "effect"
 import { Tensor } from "../../transforms/core/Tensor.js"
 import * as jnp from "../../transforms/numpy/ops.js"
 import { zeros } from "../../transforms/numpy/creation.js"
-import { getParameter, type Initializer } from "../getParameter.js"
+import { getParameter, type Initializer } from "../../effects/getParameter.js"
 import { TruncatedNormal } from "../initializers.js"
-import { attach, module, type Module } from "../module.js"
-import type { Naming, Params, Rng } from "../services.js"
+import { attach, module, type Module } from "../../effects/module.js"
+import type { Naming, Params, Rng } from "../../effects/services.js"
 import { shapeError } from "../../transforms/core/errors.js"
 
 /** Options of {@link Linear}. */
