@@ -14,14 +14,33 @@
  * const params = Effect.runSync(init(jax.random.key(777), jnp.ones([100, 100])))
  */
 export { Params, State, Rng, Naming, type HaikuServices, type ModuleScope } from "./effects/services.js"
-export { getParameter, getState, setState, runningInit, currentName, type Initializer, type ValueOptions } from "./effects/getParameter.js"
+export { getParameter, getState, setState, getParams, runningInit, currentName, type Initializer, type ValueOptions } from "./effects/getParameter.js"
+export {
+  customCreator,
+  customGetter,
+  customSetter,
+  interceptMethods,
+  DO_NOT_STORE,
+  type DoNotStore,
+  type Creator,
+  type Getter,
+  type Setter,
+  type MethodInterceptor,
+  type MethodContext,
+  type ModuleInfo,
+  type NextCreator,
+  type NextGetter,
+  type NextSetter,
+  type NextMethod,
+  type ValueContext,
+  type InterceptorOptions
+} from "./effects/interceptors.js"
 export { nextRngKey, nextRngKeys, maybeNextRngKey, reserveRngKeys, withRng } from "./effects/rng.js"
 export { PRNGSequence, type ParamTree, type StateTree, type KeyLike, type StatePair } from "./effects/Frame.js"
 export { transform, transformWithState, withoutApplyRng, type Transformed, type TransformedWithState, type AnyTransformed, type Stateless } from "./effects/transform.js"
 export { multiTransform, multiTransformWithState, type MultiTransformed, type MultiTransformedWithState } from "./effects/multiTransform.js"
 export type { InitError, ApplyError, ApplyWithStateError } from "./effects/errors.js"
-export { module, nameScope, camelToSnake, type ModuleHandle, type Module } from "./effects/module.js"
-export { Linear, type LinearOptions } from "./nn/modules/Linear.js"
+export { module, nameScope, camelToSnake, type ModuleHandle, type Module, type ModuleDescription } from "./effects/module.js"
 export * as initializers from "./nn/initializers.js"
 export * as nets from "./nn/nets/index.js"
 export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, type LiftedBody } from "./effects/lift.js"
@@ -29,29 +48,8 @@ export { vmap, type HkVmapOptions } from "./effects/wrapped/vmap.js"
 export { evalShape, type ShapeOf } from "./effects/wrapped/evalShape.js"
 export { grad, valueAndGrad, jvp } from "./effects/wrapped/autodiff.js"
 export { scan, map, type ScanOptions } from "./effects/wrapped/scan.js"
-export {
-  Conv2D,
-  BatchNorm,
-  ExponentialMovingAverage,
-  LayerNorm,
-  Dropout,
-  dropout,
-  Sequential,
-  maxPool,
-  avgPool,
-  Flatten,
-  flatten,
-  ModuleConfigError,
-  type Conv2DOptions,
-  type BatchNormOptions,
-  type BatchNormCallOptions,
-  type ExponentialMovingAverageOptions,
-  type LayerNormOptions,
-  type LayerNormCallOptions,
-  type DropoutOptions,
-  type Layer,
-  type PoolOptions
-} from "./nn/modules/index.js"
+export * from "./nn/modules/index.js"
+export * from "./nn/recurrent/index.js"
 export { foriLoop } from "./effects/wrapped/foriLoop.js"
 export { whileLoop } from "./effects/wrapped/whileLoop.js"
 export { cond, switch } from "./effects/wrapped/cond.js"

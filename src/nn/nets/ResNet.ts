@@ -11,7 +11,7 @@ import { attach, module, type Module } from "../../effects/module.js"
 import type { Naming, Params, Rng, State } from "../../effects/services.js"
 import { Linear, type LinearOptions } from "../modules/Linear.js"
 import { BatchNorm, type BatchNormOptions } from "../modules/BatchNorm.js"
-import { Conv2D, type Conv2DOptions } from "../modules/Conv2D.js"
+import { Conv2D, type Conv2DOptions } from "../modules/ConvND.js"
 import { ModuleConfigError } from "../modules/errors.js"
 import { maxPool } from "../modules/pool.js"
 
