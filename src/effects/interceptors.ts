@@ -61,7 +61,7 @@ export interface ValueContext {
 }
 
 /** The next layer of a creator chain: create with these (possibly changed) arguments. */
-export type NextCreator = (shape: ReadonlyArray<number>, dtype: DType, init: AnyInitializer) => Effect.Effect<Tensor | DoNotStore, never, any>
+export type NextCreator = (shape: ReadonlyArray<number>, dtype: DType, init: AnyInitializer) => Effect.Effect<Tensor | DoNotStore>
 /**
  * A creator layer: gets the next layer and what `getParameter`/`getState` asked for; returns the
  * value to store (or `DO_NOT_STORE`). Haiku: `hk.custom_creator`'s `creator`.
@@ -69,7 +69,7 @@ export type NextCreator = (shape: ReadonlyArray<number>, dtype: DType, init: Any
 export type Creator<R = never> = (next: NextCreator, shape: ReadonlyArray<number>, dtype: DType, init: AnyInitializer, context: ValueContext) => Tensor | DoNotStore | Effect.Effect<Tensor | DoNotStore, never, R>
 
 /** The next layer of a getter chain. */
-export type NextGetter = (value: Tensor | DoNotStore) => Effect.Effect<Tensor | DoNotStore, never, any>
+export type NextGetter = (value: Tensor | DoNotStore) => Effect.Effect<Tensor | DoNotStore>
 /**
  * A getter layer: gets the next layer and the stored value (`DO_NOT_STORE` when a creator did not
  * store one); returns the value `getParameter` returns. Haiku: `hk.custom_getter`'s `getter`.
@@ -77,7 +77,7 @@ export type NextGetter = (value: Tensor | DoNotStore) => Effect.Effect<Tensor | 
 export type Getter<R = never> = (next: NextGetter, value: Tensor | DoNotStore, context: ValueContext) => Tensor | DoNotStore | Effect.Effect<Tensor | DoNotStore, never, R>
 
 /** The next layer of a setter chain. */
-export type NextSetter = (value: Tensor | DoNotStore) => Effect.Effect<Tensor | DoNotStore, never, any>
+export type NextSetter = (value: Tensor | DoNotStore) => Effect.Effect<Tensor | DoNotStore>
 /** A setter layer: gets the value `setState` was called with; returns what to store (or `DO_NOT_STORE`). Haiku: `hk.custom_setter`'s `setter`. */
 export type Setter<R = never> = (next: NextSetter, value: Tensor | DoNotStore, context: ValueContext) => Tensor | DoNotStore | Effect.Effect<Tensor | DoNotStore, never, R>
 
@@ -266,8 +266,8 @@ export const runCreators = (
     (i: number): NextCreator =>
     (s, d, ini) =>
       i === layers.length
-        ? (asEffect(ini(s, d)) as Effect.Effect<Tensor, never, any>)
-        : (Effect.map(asEffect(layers[i]!.fn(step(i + 1), s, d, ini, ctx)), (v) => checked(layers[i]!.name, "custom creator", v, ctx, true)) as Effect.Effect<Tensor | DoNotStore, never, any>)
+        ? (asEffect(ini(s, d)) as Effect.Effect<Tensor>)
+        : (Effect.map(asEffect(layers[i]!.fn(step(i + 1), s, d, ini, ctx)), (v) => checked(layers[i]!.name, "custom creator", v, ctx, true)) as Effect.Effect<Tensor | DoNotStore>)
   return step(0)(shape, dtype, init)
 }
 
@@ -276,7 +276,7 @@ export const runGetters = (layers: ReadonlyArray<Layer<Getter<any>>>, ctx: Value
   const step =
     (i: number): NextGetter =>
     (v) =>
-      i === layers.length ? Effect.succeed(v) : (Effect.map(asEffect(layers[i]!.fn(step(i + 1), v, ctx)), (out) => checked(layers[i]!.name, "custom getter", out, ctx, true)) as Effect.Effect<Tensor | DoNotStore, never, any>)
+      i === layers.length ? Effect.succeed(v) : (Effect.map(asEffect(layers[i]!.fn(step(i + 1), v, ctx)), (out) => checked(layers[i]!.name, "custom getter", out, ctx, true)) as Effect.Effect<Tensor | DoNotStore>)
   return Effect.map(step(0)(value), (v) => checked(layers.length > 0 ? layers[0]!.name : "creator", layers.length > 0 ? "custom getter" : "custom creator", v, ctx, false) as Tensor)
 }
 
@@ -285,7 +285,7 @@ export const runSetters = (layers: ReadonlyArray<Layer<Setter<any>>>, ctx: Value
   const step =
     (i: number): NextSetter =>
     (v) =>
-      i === layers.length ? Effect.succeed(v) : (Effect.map(asEffect(layers[i]!.fn(step(i + 1), v, ctx)), (out) => checked(layers[i]!.name, "custom setter", out, ctx, true)) as Effect.Effect<Tensor | DoNotStore, never, any>)
+      i === layers.length ? Effect.succeed(v) : (Effect.map(asEffect(layers[i]!.fn(step(i + 1), v, ctx)), (out) => checked(layers[i]!.name, "custom setter", out, ctx, true)) as Effect.Effect<Tensor | DoNotStore>)
   return step(0)(value)
 }
 

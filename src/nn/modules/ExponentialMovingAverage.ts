@@ -91,4 +91,6 @@ export const ExponentialMovingAverage = (decay: number, options: ExponentialMovi
       decay,
       average: self.method("average", getState("average"))
     })
-  })
+  },
+    { kind: "ExponentialMovingAverage", config: { decay, ...options } }
+  )

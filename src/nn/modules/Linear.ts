@@ -52,4 +52,6 @@ export const Linear = (outputSize: number, options: LinearOptions = {}): Effect.
       return jnp.add(out, b)
     })
     return attach((x: Tensor) => self.call(body(x)), { moduleName: self.moduleName, name: self.name, outputSize })
-  })
+  },
+    { kind: "Linear", config: { outputSize, ...options } }
+  )

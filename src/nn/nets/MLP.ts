@@ -78,5 +78,6 @@ export const MLP = (outputSizes: ReadonlyArray<number>, options: MLPOptions = {}
         })
         return attach((x: Tensor, call: MLPCallOptions = {}) => self.call(body(x, call)), { moduleName: self.moduleName, name: self.name, layers })
       }
-    )
+    ),
+    { kind: "MLP", config: { outputSizes, ...options } }
   )
