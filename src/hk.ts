@@ -44,7 +44,7 @@ export { module, nameScope, camelToSnake, type ModuleHandle, type Module, type M
 export * as initializers from "./nn/initializers.js"
 export * as nets from "./nn/nets/index.js"
 export { lift, transparentLift, liftWithState, unregistered, type LiftOptions, type LiftedBody } from "./effects/lift.js"
-export { vmap, type HkVmapOptions } from "./effects/wrapped/vmap.js"
+export { vmap, type HkVmapOptions, type VmapAxes } from "./effects/wrapped/vmap.js"
 export { evalShape, type ShapeOf } from "./effects/wrapped/evalShape.js"
 export { grad, valueAndGrad, jvp } from "./effects/wrapped/autodiff.js"
 export { scan, map, type ScanOptions } from "./effects/wrapped/scan.js"
@@ -58,3 +58,4 @@ export { layerStack, type LayerStackOptions } from "./effects/wrapped/layerStack
 export { NewParametersError, BranchStructureError } from "./effects/wrapped/errors.js"
 export * as data from "./effects/dataStructures.js"
 export * as dataStructures from "./effects/dataStructures.js"
+export { ensemble, type Ensemble, type EnsembleWithState, type EnsembleOptions, type EnsembleKeys, type Stacked } from "./effects/ensemble.js"

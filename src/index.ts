@@ -37,7 +37,8 @@ export {
   ModuleNameError,
   InvalidKeyError,
   InvalidParamsError,
-  WrappedTransformError
+  WrappedTransformError,
+  EnsembleSizeError
 } from "./effects/errors.js"
 export * as optax from "./nn/optim/index.js"
 export * as data from "./nn/data/index.js"
