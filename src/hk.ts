@@ -59,3 +59,4 @@ export { NewParametersError, BranchStructureError } from "./effects/wrapped/erro
 export * as data from "./effects/dataStructures.js"
 export * as dataStructures from "./effects/dataStructures.js"
 export { ensemble, type Ensemble, type EnsembleWithState, type EnsembleOptions, type EnsembleKeys, type Stacked } from "./effects/ensemble.js"
+export { summary, grid, type Summary, type SummaryRow, type SummaryOptions, type Spec } from "./effects/summary.js"
