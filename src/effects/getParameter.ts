@@ -9,6 +9,7 @@ import type { DType } from "../kernels/dtype.js"
 import { CurrentModuleScope, Params, State, frameOf } from "./services.js"
 import { MissingInitializerError, MissingParameterError, MissingStateError, NonEmptyStateError, ParameterShapeError } from "./errors.js"
 import { buildTree, type Frame, type ParamTree } from "./Frame.js"
+import type { Here, ParamSlot } from "./paths.js"
 import { DO_NOT_STORE, Interceptors, LiftPrefix, runCreators, runGetters, runSetters, type AnyInitializer, type DoNotStore, type ValueContext } from "./interceptors.js"
 
 /**
@@ -46,19 +47,20 @@ export const bundleOf = (scope: { readonly moduleName: string } | null): string 
 /**
  * Creates (in init) or reuses a parameter of the current module. In apply a missing parameter
  * is a `MissingParameterError`; a shape mismatch is a `ParameterShapeError`. The same name in
- * the same scope returns the identical tensor.
+ * the same scope returns the identical tensor. Its requirement names the parameter
+ * (`hk.ParamSlot`), so a literal name types the key of `init`'s result (see `hk.module`).
  *
  * Haiku: `hk.get_parameter`.
  *
  * @example
  * const net = (x: Tensor) => Effect.map(hk.getParameter("w", [2, 2], jnp.ones), (w) => jnp.matmul(w, x))
  */
-export const getParameter = <R = never>(
-  name: string,
+export const getParameter = <R = never, const N extends string = string>(
+  name: N,
   shape: ReadonlyArray<number>,
   init?: Initializer<R>,
   options?: ValueOptions
-): Effect.Effect<Tensor, never, Params | R> =>
+): Effect.Effect<Tensor, never, ParamSlot<Here, N> | R> =>
   Effect.withFiber((fiber) => {
     const frame = frameOf(fiber, Params, "hk.getParameter")
     const bundle = bundleOf(fiber.getRef(CurrentModuleScope))

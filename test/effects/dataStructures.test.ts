@@ -60,7 +60,7 @@ describe("fine-tuning with hk.data.partition + optax: freeze all but the last la
     const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([16, 16, 3]), (m) => m(x))))
     const x = randn(1, [32, 5])
     const y = jax.nn.oneHot(jnp.astype(jnp.argmax(randn(2, [32, 3]), { axis: 1 }), "int32"), 3)
-    const params = run(net.init(jax.random.key(0), x))
+    const params: hk.ParamTree = run(net.init(jax.random.key(0), x))
     const [trainable, frozen] = hk.data.partition((m) => m === "mlp/~/linear_2", params)
     expect(Object.keys(trainable)).toEqual(["mlp/~/linear_2"])
     const loss = (t: hk.ParamTree, f: hk.ParamTree) =>

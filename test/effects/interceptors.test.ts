@@ -192,7 +192,7 @@ describe("what interceptors are for", () => {
     const plain = hk.transform(net)
     const x = randn(3, [2, 3])
     const p = run(plain.init(jax.random.key(2), x))
-    const loss = (t: typeof plain) => (q: hk.ParamTree) => Effect.map(t.apply(q, null, x), (y) => jnp.sum(jnp.square(y)))
+    const loss = (t: { readonly apply: typeof plain.apply }) => (q: hk.ParamTree) => Effect.map(t.apply(q, null, x), (y) => jnp.sum(jnp.square(y)))
     const gf = run(jax.grad(loss(frozen))(p))
     const gp = run(jax.grad(loss(plain))(p))
     expect(Array.from(f64(gf["mlp/~/linear_0"]!.w!)).every((v) => v === 0)).toBe(true)

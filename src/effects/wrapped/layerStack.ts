@@ -25,6 +25,7 @@ import { NestedInitAllowed, type Naming, type Params, type Rng } from "../servic
 import { NonEmptyStateError, WrappedTransformError } from "../errors.js"
 import type { ParamTree, StateTree } from "../Frame.js"
 import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
+import type { Erase } from "../paths.js"
 import { lift, liftWithState } from "../lift.js"
 import { callHere } from "./carry.js"
 import { finishRaw, runSyncIn, snapshot } from "./wrap.js"
@@ -105,7 +106,7 @@ const applyLayers = (inner: Layer, numLayers: number, params: ParamTree, state: 
 export const layerStack =
   (numLayers: number, options: LayerStackOptions = {}) =>
   <F extends Fn>(f: F) =>
-  (...args: Parameters<F>): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>> | Params | Rng | Naming> =>
+  (...args: Parameters<F>): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Erase<ContextOf<ReturnType<F>>> | Params | Rng | Naming> =>
     Effect.withFiber((fiber) => {
       const snap = snapshot(fiber, API, "jax.lax.scan")
       if (!Number.isInteger(numLayers) || numLayers < 1) throw err(`numLayers must be a positive integer, got ${numLayers}.`)
