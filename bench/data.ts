@@ -82,11 +82,12 @@ export const mlpParams = (): MlpParams => ({
 
 export const mlpInput = (): Float32Array => randArray(MLP_BATCH * 784, 17)
 
-/** Logits [128,10] of relu(relu(x W1 + b1) W2 + b2) W3 + b3, in float64. */
+/** Logits [B,10] of relu(relu(x W1 + b1) W2 + b2) W3 + b3, in float64 (B = rows of x, default 128). */
 export const mlpForwardF64 = (p: MlpParams, x: Float32Array): Float64Array => {
-  const h1 = biasActF64(matmulF64(x, p.w1, MLP_BATCH, 784, 300), p.b1, MLP_BATCH, 300, true)
-  const h2 = biasActF64(matmulF64(h1, p.w2, MLP_BATCH, 300, 100), p.b2, MLP_BATCH, 100, true)
-  return biasActF64(matmulF64(h2, p.w3, MLP_BATCH, 100, 10), p.b3, MLP_BATCH, 10, false)
+  const b = x.length / 784
+  const h1 = biasActF64(matmulF64(x, p.w1, b, 784, 300), p.b1, b, 300, true)
+  const h2 = biasActF64(matmulF64(h1, p.w2, b, 300, 100), p.b2, b, 100, true)
+  return biasActF64(matmulF64(h2, p.w3, b, 100, 10), p.b3, b, 10, false)
 }
 
 /** FLOPs of the forward pass (2 per multiply-add; bias and relu not counted). */

@@ -3,7 +3,9 @@
  *
  * 1. per contestant, untimed-for-the-median: setup (timed separately), a first call (timed
  *    separately: compile and warm-up), the correctness check of that first result against the
- *    workload's float64 reference, and a second warm-up call;
+ *    workload's float64 reference, and the probe calls (one or more further warm-up calls, around
+ *    which the contestant's counters are read, e.g. kernel launches or memory growth per call);
+ *    a `once` workload stops after the first call, which is its only sample;
  * 2. round-robin rounds over all live contestants, the start rotating by one each round, so
  *    that load from other processes is spread evenly; a contestant stops taking samples once it
  *    has `minSamples` samples and has spent `budgetMs`;
@@ -34,9 +36,19 @@ export interface Contestant<Ctx = unknown, R = unknown> {
   readonly run: (ctx: Ctx) => R | Promise<R>
   /** Flattens a result for the check (untimed). Default: the result itself. */
   readonly output?: (result: R) => Output
-  /** Monotonic counter read around the second warm-up call, e.g. tanka's kernel launches. */
-  readonly counter?: { readonly label: string; readonly read: () => number }
+  /**
+   * Monotonic counters read around the probe calls (the calls right after the first, see
+   * `Workload.probeCalls`) and reported per call, e.g. tanka's kernel launches or WebAssembly
+   * memory growth. Nothing else runs between the two reads.
+   */
+  readonly counters?: ReadonlyArray<Counter>
   readonly teardown?: (ctx: Ctx) => void | Promise<void>
+}
+
+/** A monotonic process-wide count, e.g. kernel launches since start. */
+export interface Counter {
+  readonly label: string
+  readonly read: () => number
 }
 
 /** A contestant with its context type erased, so that one workload can hold several libraries. */
@@ -56,8 +68,10 @@ export interface Metric {
 export interface Workload {
   /** Stable id, e.g. `matmul-512`; `--only` matches it or its group. */
   readonly id: string
-  /** Rows of one group share one table; e.g. `matmul`. */
+  /** `--only` selects by group; rows of one group share one table, e.g. `matmul`. */
   readonly group: string
+  /** Table key when a group's workloads need separate tables (default: the group). */
+  readonly table?: string
   /** Table heading of the group (the same for every workload of a group). */
   readonly groupTitle: string
   /** Column heading within the group, e.g. `512³`. */
@@ -71,6 +85,15 @@ export interface Workload {
   readonly tolerance: number
   /** Contestant whose median is the ratio baseline. */
   readonly baseline: string
+  /**
+   * One timed call per contestant and no rounds: for costs paid once and too slow to repeat
+   * (e.g. initialising ResNet50's 25.6M parameters). The single call is the reported figure.
+   */
+  readonly once?: boolean
+  /** Warm-up calls after the first over which counters are read (default 1). */
+  readonly probeCalls?: number
+  /** Title of a table of the per-call counters of this group (rendered when given). */
+  readonly countersTitle?: string
   readonly budgetMs: number
   readonly minSamples: number
   readonly maxRounds: number
@@ -97,13 +120,15 @@ export interface Row {
   /** baseline median / this median: > 1 means faster than the baseline. */
   readonly speedVsBaseline: number | null
   readonly check: Check | null
-  readonly counter: { readonly label: string; readonly perCall: number } | null
+  /** Per-call counter deltas over the probe calls (empty when the contestant has none). */
+  readonly counters: ReadonlyArray<{ readonly label: string; readonly perCall: number }>
   readonly error: string | null
 }
 
 export interface WorkloadResult {
   readonly id: string
   readonly group: string
+  readonly table: string
   readonly groupTitle: string
   readonly column: string
   readonly title: string
@@ -111,6 +136,9 @@ export interface WorkloadResult {
   readonly higherIsBetter: boolean
   readonly tolerance: number
   readonly baseline: string
+  readonly once: boolean
+  readonly probeCalls: number
+  readonly countersTitle: string | null
   readonly loadavgStart: number
   readonly loadavgEnd: number
   readonly wallMs: number
@@ -162,7 +190,7 @@ interface Live {
   setupMs: number
   firstMs: number
   check: Check | null
-  counter: { label: string; perCall: number } | null
+  counters: Array<{ label: string; perCall: number }>
   error: string | null
 }
 
@@ -177,9 +205,10 @@ export const runWorkload = async (w: Workload, { log }: RunOptions): Promise<Wor
   const loadavgStart = loadavg()[0]!
   log(`\n=== ${w.title} ===`)
   const ref = w.reference ? w.reference() : null
+  const probes = Math.max(1, w.probeCalls ?? 1)
   const all: Live[] = []
   for (const c of w.contestants) {
-    const live: Live = { c, ctx: undefined, samples: [], spent: 0, setupMs: Number.NaN, firstMs: Number.NaN, check: null, counter: null, error: null }
+    const live: Live = { c, ctx: undefined, samples: [], spent: 0, setupMs: Number.NaN, firstMs: Number.NaN, check: null, counters: [], error: null }
     all.push(live)
     try {
       let t = performance.now()
@@ -189,16 +218,22 @@ export const runWorkload = async (w: Workload, { log }: RunOptions): Promise<Wor
       const first = await call(() => c.run(live.ctx))
       live.firstMs = performance.now() - t
       if (ref) live.check = compare(c.output ? c.output(first) : (first as Output), ref, w.tolerance)
-      const before = c.counter?.read()
-      await call(() => c.run(live.ctx))
-      if (c.counter && before !== undefined) live.counter = { label: c.counter.label, perCall: c.counter.read() - before }
+      if (w.once) {
+        live.samples.push(live.firstMs)
+        live.spent = live.firstMs
+      } else {
+        const counters = c.counters ?? []
+        const before = counters.map((k) => k.read())
+        for (let i = 0; i < probes; i++) await call(() => c.run(live.ctx))
+        live.counters = counters.map((k, i) => ({ label: k.label, perCall: (k.read() - before[i]!) / probes }))
+      }
     } catch (e) {
       live.error = message(e)
       log(`  ${c.name.padEnd(24)} ERROR ${live.error}`)
     }
   }
   const running = all.filter((l) => l.error === null)
-  for (let round = 0; round < w.maxRounds; round++) {
+  for (let round = 0; round < (w.once ? 0 : w.maxRounds); round++) {
     let any = false
     for (let j = 0; j < running.length; j++) {
       const live = running[(j + round) % running.length]!
@@ -246,15 +281,16 @@ export const runWorkload = async (w: Workload, { log }: RunOptions): Promise<Wor
       metric: ok && w.metric ? w.metric.fromMs(med) : null,
       speedVsBaseline: ok && Number.isFinite(baseMedian) ? baseMedian / med : null,
       check: live.check,
-      counter: live.counter,
+      counters: live.counters,
       error: live.error
     }
     if (row.error === null) {
       const chk = row.check ? (row.check.ok ? `ok rel ${row.check.relErr.toExponential(1)}` : `WRONG rel ${row.check.relErr.toExponential(1)}${row.check.note ? ` (${row.check.note})` : ""}`) : ""
       const metric = row.metric !== null && w.metric ? `${fmt(row.metric)} ${w.metric.label}` : ""
       const speed = row.speedVsBaseline !== null ? `x${fmt(row.speedVsBaseline)}` : ""
+      const counts = row.counters.length > 0 ? `  [${row.counters.map((c) => `${c.label} ${fmt(c.perCall)}`).join(", ")}]` : ""
       log(
-        `  ${row.name.padEnd(24)} median ${fmt(row.medianMs).padStart(9)} ms  n=${String(row.samples).padStart(3)}  first ${fmt(row.firstMs).padStart(8)} ms  ${metric.padEnd(16)} ${speed.padEnd(8)} ${chk}`
+        `  ${row.name.padEnd(24)} median ${fmt(row.medianMs).padStart(9)} ms  n=${String(row.samples).padStart(3)}  first ${fmt(row.firstMs).padStart(8)} ms  ${metric.padEnd(16)} ${speed.padEnd(8)} ${chk}${counts}`
       )
     }
     return row
@@ -262,6 +298,7 @@ export const runWorkload = async (w: Workload, { log }: RunOptions): Promise<Wor
   return {
     id: w.id,
     group: w.group,
+    table: w.table ?? w.group,
     groupTitle: w.groupTitle,
     column: w.column,
     title: w.title,
@@ -269,6 +306,9 @@ export const runWorkload = async (w: Workload, { log }: RunOptions): Promise<Wor
     higherIsBetter: w.metric?.higherIsBetter ?? false,
     tolerance: w.tolerance,
     baseline: w.baseline,
+    once: w.once ?? false,
+    probeCalls: probes,
+    countersTitle: w.countersTitle ?? null,
     loadavgStart,
     loadavgEnd: loadavg()[0]!,
     wallMs: performance.now() - t0,

@@ -21,7 +21,7 @@ Options:
   --lr X            adam learning rate (default 0.001)
   --seed N          seed for init, split and shuffling (default 0)
   --checkpoint P    where to save the .safetensors checkpoint (default checkpoints/mnist-mlp.safetensors)
-  --backend M       gpu.js mode: webasm (default in Node) or cpu
+  --backend M       wasm-simd (default in Node: tanka's WebAssembly SIMD kernels), webasm (pure gpu.js) or cpu
   --help            show this text
 `
 

@@ -3,11 +3,11 @@
  * 4-element arrays, read back) through tanka's eager interpreter, through the kernel layer
  * alone, and under `jax.jit`; and the cost of reusing a cached `jit` trace against retracing.
  */
-import { type Tensor, jax, jnp } from "../../src/index.js"
-import * as K from "../../src/kernels/index.js"
-import { ConcreteTensor } from "../../src/transforms/core/Tensor.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
+import { K } from "../tanka.js"
+import type { ConcreteTensor as ConcreteTensorT } from "../../src/transforms/core/Tensor.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
-import { budget, tankaLaunches, type WorkloadFactory } from "./common.js"
+import { budget, tankaRow, type WorkloadFactory } from "./common.js"
 
 const CALLS = 200
 const a4 = new Float32Array([1, 2, 3, 4])
@@ -23,36 +23,25 @@ const loop = <R>(f: () => R): R => {
 const tinyAdd = (env: Parameters<WorkloadFactory>[0]): Workload => {
   const cs: AnyContestant[] = []
   const setup = () => ({ a: jnp.array(a4, { shape: [4] }), b: jnp.array(b4, { shape: [4] }) })
+  type Ctx = ReturnType<typeof setup>
+  const eager = (x: Ctx) => loop(() => jnp.add(x.a, x.b).toTypedArray())
+  /** A jitted add per row, so that no row reuses another's trace. */
+  const jitRun = () => {
+    const jadd = jax.jit((a: Tensor, b: Tensor) => jnp.add(a, b))
+    return (x: Ctx) => loop(() => jadd(x.a, x.b).toTypedArray())
+  }
+  const { base, gpujs } = env.tanka
   cs.push(
-    contestant({
-      name: "tanka-eager",
-      library: "tanka",
-      note: "`jnp.add(a, b).toTypedArray()`: jnp promotion, bind, shape rule, kernel launch, readback",
-      setup,
-      run: (x: { a: Tensor; b: Tensor }) => loop(() => jnp.add(x.a, x.b).toTypedArray()),
-      counter: tankaLaunches
-    })
-  )
-  cs.push(
-    contestant({
+    tankaRow(base, { name: "tanka-eager", note: "`jnp.add(a, b).toTypedArray()`: jnp promotion, bind, shape rule, kernel launch, readback", setup, run: eager }),
+    tankaRow(base, {
       name: "tanka-kernel",
-      library: "tanka",
       note: "the kernel layer alone, `K.binary(\"add\", a, b)`: no interpreter",
       setup,
-      run: (x: { a: Tensor; b: Tensor }) => loop(() => K.binary("add", (x.a as ConcreteTensor).host, (x.b as ConcreteTensor).host).data.slice()),
-      counter: tankaLaunches
-    })
-  )
-  const jadd = jax.jit((a: Tensor, b: Tensor) => jnp.add(a, b))
-  cs.push(
-    contestant({
-      name: "tanka-jit",
-      library: "tanka",
-      note: "the same add under `jax.jit` (signature lookup, jaxpr replay)",
-      setup,
-      run: (x: { a: Tensor; b: Tensor }) => loop(() => jadd(x.a, x.b).toTypedArray()),
-      counter: tankaLaunches
-    })
+      run: (x: Ctx) => loop(() => K.binary("add", (x.a as ConcreteTensorT).host, (x.b as ConcreteTensorT).host).data.slice())
+    }),
+    tankaRow(base, { name: "tanka-jit", note: "the same add under `jax.jit` (signature lookup, then the compiled program)", setup, run: jitRun() }),
+    tankaRow(gpujs, { name: "tanka-gpujs-eager", note: "`jnp.add` eager in pure gpu.js", setup, run: eager }),
+    tankaRow(gpujs, { name: "tanka-gpujs-jit", note: "the jitted add in pure gpu.js", setup, run: jitRun() })
   )
   const tf = env.peers.tf.lib
   if (tf) {
@@ -137,30 +126,25 @@ const jitReuse = (env: Parameters<WorkloadFactory>[0]): Workload => {
   const w = new Float32Array(64).map((_, i) => Math.cos(i) / 8)
   const setup = () => ({ x: jnp.array(x, { shape: [8, 8] }), w: jnp.array(w, { shape: [8, 8] }) })
   const cached = jax.jit(f)
+  const { base } = env.tanka
   const cs: AnyContestant[] = [
-    contestant({
+    tankaRow(base, {
       name: "tanka-jit-cached",
-      library: "tanka",
-      note: "`jax.jit(f)` called again with the same signature: lookup + jaxpr replay",
+      note: "`jax.jit(f)` called again with the same signature: lookup + the compiled program",
       setup,
-      run: (c: { x: Tensor; w: Tensor }) => cached(c.x, c.w).toTypedArray(),
-      counter: tankaLaunches
+      run: (c: { x: Tensor; w: Tensor }) => cached(c.x, c.w).toTypedArray()
     }),
-    contestant({
+    tankaRow(base, {
       name: "tanka-eager",
-      library: "tanka",
       note: "the same function without jit",
       setup,
-      run: (c: { x: Tensor; w: Tensor }) => f(c.x, c.w).toTypedArray(),
-      counter: tankaLaunches
+      run: (c: { x: Tensor; w: Tensor }) => f(c.x, c.w).toTypedArray()
     }),
-    contestant({
+    tankaRow(base, {
       name: "tanka-jit-retrace",
-      library: "tanka",
-      note: "a fresh `jax.jit(f)` every call: tracing to a jaxpr, typecheck, then replay",
+      note: "a fresh `jax.jit(f)` every call: tracing to a jaxpr, typecheck, lowering, then the run",
       setup,
-      run: (c: { x: Tensor; w: Tensor }) => jax.jit(f)(c.x, c.w).toTypedArray(),
-      counter: tankaLaunches
+      run: (c: { x: Tensor; w: Tensor }) => jax.jit(f)(c.x, c.w).toTypedArray()
     })
   ]
   return {

@@ -1,9 +1,9 @@
 /** relu(a·b + c) over 2^20 float32 elements; GB/s effective = 16 B/element (3 reads, 1 write) / time. */
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, jax, jnp } from "../../src/index.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { randArray } from "../data.js"
-import { BASELINE, type BenchEnv, budget, tankaLaunches, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, tankaRow, type WorkloadFactory } from "./common.js"
 
 const N = 1 << 20
 
@@ -22,27 +22,19 @@ const tankaChain = (a: Tensor, b: Tensor, c: Tensor): Tensor => jax.nn.relu(jnp.
 
 const contestants = (env: BenchEnv, a: Float32Array, b: Float32Array, c: Float32Array): AnyContestant[] => {
   const cs: AnyContestant[] = []
-  const tankaSetup = (): T3 => ({ a: jnp.array(a, { shape: [N] }), b: jnp.array(b, { shape: [N] }), c: jnp.array(c, { shape: [N] }) })
+  const setup = (): T3 => ({ a: jnp.array(a, { shape: [N] }), b: jnp.array(b, { shape: [N] }), c: jnp.array(c, { shape: [N] }) })
+  const eager = (x: T3) => tankaChain(x.a, x.b, x.c).toTypedArray()
+  /** A jitted chain per row, so that no row reuses another's trace. */
+  const jitRun = () => {
+    const f = jax.jit(tankaChain)
+    return (x: T3) => f(x.a, x.b, x.c).toTypedArray()
+  }
+  const { base, gpujs } = env.tanka
   cs.push(
-    contestant({
-      name: "tanka",
-      library: "tanka",
-      note: "`jax.nn.relu(jnp.add(jnp.multiply(a, b), c)).toTypedArray()`, eager",
-      setup: tankaSetup,
-      run: (x: T3) => tankaChain(x.a, x.b, x.c).toTypedArray(),
-      counter: tankaLaunches
-    })
-  )
-  const jitted = jax.jit(tankaChain)
-  cs.push(
-    contestant({
-      name: "tanka-jit",
-      library: "tanka",
-      note: "the same function under `jax.jit` (traced once, then the cached jaxpr is replayed)",
-      setup: tankaSetup,
-      run: (x: T3) => jitted(x.a, x.b, x.c).toTypedArray(),
-      counter: tankaLaunches
-    })
+    tankaRow(base, { name: "tanka", note: "`jax.nn.relu(jnp.add(jnp.multiply(a, b), c)).toTypedArray()`, eager (one kernel per primitive)", setup, run: eager }),
+    tankaRow(base, { name: "tanka-jit", note: "the same function under `jax.jit` (compiled: the chain fuses into one loop)", setup, run: jitRun() }),
+    tankaRow(gpujs, { name: "tanka-gpujs", note: "eager in pure gpu.js", setup, run: eager }),
+    tankaRow(gpujs, { name: "tanka-gpujs-jit", note: "`jax.jit` in pure gpu.js (kernel launches per call in the details table: one per equation unless a fused gpu.js executor runs the program)", setup, run: jitRun() })
   )
   const tf = env.peers.tf.lib
   if (tf) {

@@ -9,10 +9,11 @@
  * reads no parameter: the handler's own cost, to subtract).
  */
 import { Effect } from "effect"
-import { type Tensor, hk, jax, jnp } from "../../src/index.js"
+import { type Tensor, hk, jax, jnp } from "../tanka.js"
+import type { hk as HK } from "../../src/index.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { MLP_BATCH as B, MLP_SHAPES, type MlpParams, mlpForwardF64, mlpInput, mlpParams } from "../data.js"
-import { budget, tankaLaunches, type BenchEnv, type WorkloadFactory } from "./common.js"
+import { budget, tankaRow, type BenchEnv, type WorkloadFactory } from "./common.js"
 
 const GROUP = "haiku"
 const TITLE = "haiku: Effect overhead of hk.getParameter and of one apply handler run (µs per op)"
@@ -27,32 +28,29 @@ const NAMES = Array.from({ length: 10 }, (_, i) => `p${i}`)
 const LAST = (GETS - 1) % NAMES.length
 
 const getParameter = (env: BenchEnv): Workload => {
-  const params: hk.ParamTree = { "~": Object.fromEntries(NAMES.map((n, i) => [n, jnp.full([4], i)])) }
+  const params: HK.ParamTree = { "~": Object.fromEntries(NAMES.map((n, i) => [n, jnp.full([4], i)])) }
   // GETS reads of existing params (as in apply), chained with flatMap: no generator per call
   const reads = () => {
-    let eff: Effect.Effect<Tensor | null, never, hk.Params> = Effect.succeed(null)
+    let eff: Effect.Effect<Tensor | null, never, HK.Params> = Effect.succeed(null)
     for (let i = 0; i < GETS; i++) eff = Effect.flatMap(eff, () => hk.getParameter(NAMES[i % NAMES.length]!, [4]))
-    return eff as Effect.Effect<Tensor, never, hk.Params>
+    return eff as Effect.Effect<Tensor, never, HK.Params>
   }
   const withReads = hk.transform(reads)
   const last = params["~"]![NAMES[LAST]!]!
   const floor = hk.transform(() => Effect.succeed(last))
   const cs: AnyContestant[] = [
-    contestant({
+    tankaRow(env.tanka.base, {
       name: "tanka-hk",
-      library: "tanka",
       note: `\`hk.transform(f).apply\` where f chains ${GETS} \`hk.getParameter\` reads of existing f32[4] params (µs per read)`,
       run: () => run(withReads.apply(params, null)).toTypedArray()
     }),
-    contestant({
+    tankaRow(env.tanka.base, {
       name: "tanka-hk-floor",
-      library: "tanka",
       note: "`hk.transform(f).apply` where f reads no parameter: the handler's own cost (per op = amortised over the same count)",
       run: () => run(floor.apply(params, null)).toTypedArray()
     }),
-    contestant({
+    tankaRow(env.tanka.base, {
       name: "tanka-plain",
-      library: "tanka",
       note: `${GETS} plain reads \`params[bundle][name]\` with the same shape check, no Effect`,
       run: () => {
         let v: Tensor | null = null
@@ -82,7 +80,7 @@ const N = 50
 
 const fiftyParams = (env: BenchEnv): Workload => {
   const names = Array.from({ length: N }, (_, i) => `p${i}`)
-  const params: hk.ParamTree = { "~": Object.fromEntries(names.map((n) => [n, jnp.ones([4])])) }
+  const params: HK.ParamTree = { "~": Object.fromEntries(names.map((n) => [n, jnp.ones([4])])) }
   const x = jnp.ones([4])
   const body = Effect.fnUntraced(function* (x: Tensor) {
     let acc = x
@@ -90,7 +88,7 @@ const fiftyParams = (env: BenchEnv): Workload => {
     return acc
   })
   const t = hk.transform(body)
-  const plain = (p: hk.ParamTree, x: Tensor): Tensor => {
+  const plain = (p: HK.ParamTree, x: Tensor): Tensor => {
     let acc = x
     for (const n of names) acc = jnp.add(acc, p["~"]![n]!)
     return acc
@@ -104,19 +102,15 @@ const fiftyParams = (env: BenchEnv): Workload => {
     reference: () => new Float64Array(4).fill(N + 1),
     tolerance: 0,
     contestants: [
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-hk",
-        library: "tanka",
         note: `\`hk.transform(f).apply\`, f an \`Effect.fnUntraced\` with ${N} \`yield* hk.getParameter\` and ${N} \`jnp.add\``,
-        run: () => run(t.apply(params, null, x)).toTypedArray(),
-        counter: tankaLaunches
+        run: () => run(t.apply(params, null, x)).toTypedArray()
       }),
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-plain",
-        library: "tanka",
         note: `the same ${N} \`jnp.add\` over the param tree, as a plain function`,
-        run: () => plain(params, x).toTypedArray(),
-        counter: tankaLaunches
+        run: () => plain(params, x).toTypedArray()
       })
     ]
   }
@@ -131,12 +125,12 @@ const mlpApply = (env: BenchEnv): Workload => {
   const layer = (i: number) => ({ w: `w${i + 1}` as keyof MlpParams, b: `b${i + 1}` as keyof MlpParams })
   const setup = () => {
     const t = (k: keyof MlpParams) => jnp.array(P[k], { shape: [...MLP_SHAPES[k]] })
-    const params: hk.ParamTree = Object.fromEntries(sizes.map((_, i) => [`mlp/~/linear_${i}`, { w: t(layer(i).w), b: t(layer(i).b) }]))
+    const params: HK.ParamTree = Object.fromEntries(sizes.map((_, i) => [`mlp/~/linear_${i}`, { w: t(layer(i).w), b: t(layer(i).b) }]))
     return { params, x: jnp.array(X, { shape: [B, 784] }) }
   }
   type Ctx = ReturnType<typeof setup>
   const t = hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP(sizes), (m) => m(x)))
-  const plain = (p: hk.ParamTree, x: Tensor): Tensor => {
+  const plain = (p: HK.ParamTree, x: Tensor): Tensor => {
     let out = x
     sizes.forEach((_, i) => {
       const l = p[`mlp/~/linear_${i}`]!
@@ -157,21 +151,17 @@ const mlpApply = (env: BenchEnv): Workload => {
     minSamples: env.quick ? 3 : 5,
     maxRounds: 40,
     contestants: [
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-hk",
-        library: "tanka",
         note: "`hk.transform(f).apply(params, null, x)`, f builds `hk.nets.MLP([300, 100, 10])` and calls it (module naming, 6 getParameter)",
         setup,
-        run: (c: Ctx) => run(t.apply(c.params, null, c.x)).toTypedArray(),
-        counter: tankaLaunches
+        run: (c: Ctx) => run(t.apply(c.params, null, c.x)).toTypedArray()
       }),
-      contestant({
+      tankaRow(env.tanka.base, {
         name: "tanka-plain",
-        library: "tanka",
         note: "the same `matmul`/`add`/`relu` over the param tree, as a plain function",
         setup,
-        run: (c: Ctx) => plain(c.params, c.x).toTypedArray(),
-        counter: tankaLaunches
+        run: (c: Ctx) => plain(c.params, c.x).toTypedArray()
       })
     ]
   }

@@ -1,8 +1,8 @@
 /** Square matmul C = A·B at n = 256, 512, 1024 (`--quick`: 256 only), GFLOP/s = 2n³ / time. */
-import { type Tensor, jnp } from "../../src/index.js"
+import { type Tensor, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { matmulF64, randArray } from "../data.js"
-import { BASELINE, type BenchEnv, budget, flattenGpu, tankaLaunches, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, type WorkloadFactory } from "./common.js"
 
 /** Plain JS, ikj loop order (contiguous inner loop), float32 storage. */
 export const matmulJs = (a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array => {
@@ -29,15 +29,13 @@ const GPU_MATMUL = `function (a, b) {
 
 const contestants = (env: BenchEnv, n: number, A: Float32Array, B: Float32Array): AnyContestant[] => {
   const cs: AnyContestant[] = []
+  const setup = () => ({ a: jnp.array(A, { shape: [n, n] }), b: jnp.array(B, { shape: [n, n] }) })
+  const run = (c: { a: Tensor; b: Tensor }) => jnp.matmul(c.a, c.b).toTypedArray()
+  const { base, oneThread, gpujs } = env.tanka
   cs.push(
-    contestant({
-      name: "tanka",
-      library: "tanka",
-      note: "`jnp.matmul(a, b).toTypedArray()` on resident tensors (one `dot_general` kernel)",
-      setup: () => ({ a: jnp.array(A, { shape: [n, n] }), b: jnp.array(B, { shape: [n, n] }) }),
-      run: (c: { a: Tensor; b: Tensor }) => jnp.matmul(c.a, c.b).toTypedArray(),
-      counter: tankaLaunches
-    })
+    tankaRow(base, { name: "tanka", note: "`jnp.matmul(a, b).toTypedArray()` on resident tensors (one `dot_general`)", setup, run }),
+    tankaRow(oneThread, { name: "tanka-1t", note: "the same on one thread", setup, run }),
+    tankaRow(gpujs, { name: "tanka-gpujs", note: "the same in pure gpu.js (tanka's generated `dot_general` kernel)", setup, run })
   )
   const tf = env.peers.tf.lib
   if (tf) {

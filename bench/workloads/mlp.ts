@@ -1,9 +1,9 @@
 /** MLP 784-300-100-10 forward (relu, relu, linear logits) at batch 128; GFLOP/s over 68.1 MFLOP. */
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, jax, jnp } from "../../src/index.js"
+import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { MLP_BATCH as B, MLP_FORWARD_FLOP, MLP_SHAPES, type MlpParams, mlpForwardF64, mlpInput, mlpParams } from "../data.js"
-import { BASELINE, type BenchEnv, budget, flattenGpu, tankaLaunches, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, type WorkloadFactory } from "./common.js"
 import { matmulJs } from "./matmul.js"
 
 const KEYS = ["w1", "b1", "w2", "b2", "w3", "b3"] as const
@@ -43,30 +43,24 @@ const tankaForward = (p: ParamsOf<Tensor>, x: Tensor): Tensor => {
 
 const contestants = (env: BenchEnv, P: MlpParams, X: Float32Array): AnyContestant[] => {
   const cs: AnyContestant[] = []
-  const tankaSetup = () => {
+  const setup = () => {
     const p = Object.fromEntries(KEYS.map((k) => [k, jnp.array(P[k], { shape: [...MLP_SHAPES[k]] })])) as ParamsOf<Tensor>
     return { p, x: jnp.array(X, { shape: [B, 784] }) }
   }
+  type Ctx = ReturnType<typeof setup>
+  const eager = (c: Ctx) => tankaForward(c.p, c.x).toTypedArray()
+  /** A jitted forward per row, so that no row reuses another's trace. */
+  const jitRun = () => {
+    const f = jax.jit(tankaForward)
+    return (c: Ctx) => f(c.p, c.x).toTypedArray()
+  }
+  const { base, oneThread, gpujs } = env.tanka
   cs.push(
-    contestant({
-      name: "tanka",
-      library: "tanka",
-      note: "`relu(matmul(x, w) + b)` per layer with `jnp` / `jax.nn`, eager, `toTypedArray()` of the logits",
-      setup: tankaSetup,
-      run: (c) => tankaForward(c.p, c.x).toTypedArray(),
-      counter: tankaLaunches
-    })
-  )
-  const jitted = jax.jit(tankaForward)
-  cs.push(
-    contestant({
-      name: "tanka-jit",
-      library: "tanka",
-      note: "the same forward under `jax.jit` (params pytree and x as arguments)",
-      setup: tankaSetup,
-      run: (c) => jitted(c.p, c.x).toTypedArray(),
-      counter: tankaLaunches
-    })
+    tankaRow(base, { name: "tanka", note: "`relu(matmul(x, w) + b)` per layer with `jnp` / `jax.nn`, eager, `toTypedArray()` of the logits", setup, run: eager }),
+    tankaRow(base, { name: "tanka-jit", note: "the same forward under `jax.jit` (params pytree and x as arguments)", setup, run: jitRun() }),
+    tankaRow(oneThread, { name: "tanka-1t-jit", note: "the jitted forward on one thread", setup, run: jitRun() }),
+    tankaRow(gpujs, { name: "tanka-gpujs", note: "eager in pure gpu.js", setup, run: eager }),
+    tankaRow(gpujs, { name: "tanka-gpujs-jit", note: "`jax.jit` in pure gpu.js (launches per call in the details table)", setup, run: jitRun() })
   )
   const tf = env.peers.tf.lib
   if (tf) {

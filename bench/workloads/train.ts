@@ -1,15 +1,18 @@
 /**
- * The full training step of the main job at batch 128: forward, backward and an adam update of
- * the MLP 784-300-100-10 with softmax cross-entropy. Each call starts from the same parameters
- * (the timed work is one step); the checked output is the loss at those parameters.
+ * The full training step of the main job at batch 32, 128 and 512: forward, backward and an
+ * adam update of the MLP 784-300-100-10 with softmax cross-entropy. tanka's calls start from the
+ * same parameters every time (the timed work is one step); the checked output is the loss at
+ * those parameters. tanka's rows also count, over steps 2–4, WebAssembly memory growth and the
+ * host arrays created per step (the issue's "allocations per training step after the first").
  */
 import { createRequire } from "node:module"
 import { Effect } from "effect"
 import type { Array as JaxArray } from "@jax-js/jax"
-import { type Tensor, hk, jax, jnp, optax } from "../../src/index.js"
+import { type Tensor, hk, jax, jnp, optax } from "../tanka.js"
+import type { hk as HK } from "../../src/index.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
-import { MLP_BATCH as B, MLP_SHAPES, type MlpParams, mlpForwardF64, mlpInput, mlpParams, rng } from "../data.js"
-import { BASELINE, type BenchEnv, budget, tankaLaunches, type WorkloadFactory } from "./common.js"
+import { MLP_SHAPES, type MlpParams, mlpForwardF64, mlpParams, randArray, rng } from "../data.js"
+import { BASELINE, type BenchEnv, budget, tankaRow, wasmCounters, type WorkloadFactory } from "./common.js"
 
 const require = createRequire(import.meta.url)
 const KEYS = ["w1", "b1", "w2", "b2", "w3", "b3"] as const
@@ -17,7 +20,7 @@ type Key = (typeof KEYS)[number]
 const LR = 1e-3
 
 /** Labels 0..9, one-hot [B, 10]. */
-const labels = (): { idx: Int32Array; onehot: Float32Array } => {
+const labels = (B: number): { idx: Int32Array; onehot: Float32Array } => {
   const r = rng(29)
   const idx = Int32Array.from({ length: B }, () => Math.floor(r() * 10))
   const onehot = new Float32Array(B * 10)
@@ -27,6 +30,7 @@ const labels = (): { idx: Int32Array; onehot: Float32Array } => {
 
 /** Mean softmax cross-entropy of float64 logits (the check's reference). */
 const lossF64 = (logits: Float64Array, idx: Int32Array): Float64Array => {
+  const B = idx.length
   let total = 0
   for (let i = 0; i < B; i++) {
     const row = logits.subarray(i * 10, i * 10 + 10)
@@ -37,40 +41,52 @@ const lossF64 = (logits: Float64Array, idx: Int32Array): Float64Array => {
   return Float64Array.of(total / B)
 }
 
-const contestants = (env: BenchEnv, P: MlpParams, X: Float32Array, Y: { idx: Int32Array; onehot: Float32Array }): AnyContestant[] => {
+/** Number of tensor leaves in a pytree (the arrays a jitted call hands back). */
+const leafCount = (tree: unknown): number => jax.tree.leaves(tree).length
+
+/** Result arrays of tanka's step calls, summed over the run (a counter: arrays per step). */
+let resultArrays = 0
+
+const contestants = (env: BenchEnv, B: number, P: MlpParams, X: Float32Array, Y: { idx: Int32Array; onehot: Float32Array }): AnyContestant[] => {
   const cs: AnyContestant[] = []
-  // tanka, written as the main job: hk.transform, jax.jit(jax.valueAndGrad(loss)), optax.adam
+  // tanka, written as the main job (examples/train-mnist.ts): hk.transform, jax.jit(jax.valueAndGrad(loss)), optax.adam
   const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([300, 100, 10]), (mlp) => mlp(x))))
-  const hkLoss = (p: hk.ParamTree, x: Tensor, y: Tensor) =>
+  const hkLoss = (p: HK.ParamTree, x: Tensor, y: Tensor) =>
     Effect.map(net.apply(p, x), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(jax.nn.logSoftmax(logits), jax.nn.oneHot(y, 10)), { axis: -1 }))))
   const opt = optax.adam(LR)
-  const step = jax.jit(jax.valueAndGrad(hkLoss))
-  const update = jax.jit((p: hk.ParamTree, s: ReturnType<typeof opt.init>, g: hk.ParamTree) => {
-    const [u, next] = opt.update(g, s, p)
-    return [optax.applyUpdates(p, u), next] as const
-  })
   const t = (k: Key) => jnp.array(P[k], { shape: [...MLP_SHAPES[k]] })
-  cs.push(
-    contestant({
-      name: "tanka",
-      library: "tanka",
-      note: "the main job's step: `hk.transform(MLP)`, `jax.jit(jax.valueAndGrad(loss))`, then a jitted `optax.adam` update",
-      setup: () => {
-        const params: hk.ParamTree = {
-          "mlp/~/linear_0": { w: t("w1"), b: t("b1") },
-          "mlp/~/linear_1": { w: t("w2"), b: t("b2") },
-          "mlp/~/linear_2": { w: t("w3"), b: t("b3") }
-        }
-        return { params, state: opt.init(params), x: jnp.array(X, { shape: [B, 784] }), y: jnp.array(Y.idx, { shape: [B] }) }
-      },
-      run: (c) => {
-        const [l, g] = Effect.runSync(step(c.params, c.x, c.y))
-        const [p] = update(c.params, c.state, g)
-        p["mlp/~/linear_2"]!.b!.toTypedArray()
-        return l.toTypedArray()
-      },
-      counter: tankaLaunches
+  /** Each row gets its own jitted step and update (no row reuses another's trace or program). */
+  const tankaStep = () => {
+    const step = jax.jit(jax.valueAndGrad(hkLoss))
+    const update = jax.jit((p: HK.ParamTree, s: ReturnType<typeof opt.init>, g: HK.ParamTree) => {
+      const [u, next] = opt.update(g, s, p)
+      return [optax.applyUpdates(p, u), next] as const
     })
+    const setup = () => {
+      const params: HK.ParamTree = {
+        "mlp/~/linear_0": { w: t("w1"), b: t("b1") },
+        "mlp/~/linear_1": { w: t("w2"), b: t("b2") },
+        "mlp/~/linear_2": { w: t("w3"), b: t("b3") }
+      }
+      return { params, state: opt.init(params), x: jnp.array(X, { shape: [B, 784] }), y: jnp.array(Y.idx, { shape: [B] }), leaves: 0 }
+    }
+    const run = (c: ReturnType<typeof setup>) => {
+      const out = Effect.runSync(step(c.params, c.x, c.y))
+      const next = update(c.params, c.state, out[1])
+      next[0]["mlp/~/linear_2"]!.b!.toTypedArray()
+      if (c.leaves === 0) c.leaves = leafCount(out) + leafCount(next)
+      resultArrays += c.leaves
+      return out[0].toTypedArray()
+    }
+    return { setup, run }
+  }
+  const outputs = { label: "result arrays", read: () => resultArrays }
+  const { base, oneThread, gpujs } = env.tanka
+  const main = "the main job's step: `hk.transform(MLP)`, `jax.jit(jax.valueAndGrad(loss))`, then a jitted `optax.adam` update"
+  cs.push(
+    tankaRow(base, { name: "tanka", note: main, ...tankaStep(), counters: [...wasmCounters, outputs] }),
+    tankaRow(oneThread, { name: "tanka-1t", note: "the same step on one thread", ...tankaStep(), counters: [...wasmCounters, outputs] }),
+    tankaRow(gpujs, { name: "tanka-gpujs", note: "the same step in pure gpu.js", ...tankaStep(), counters: [outputs] })
   )
   const tf = env.peers.tf.lib
   if (tf) {
@@ -167,24 +183,31 @@ const contestants = (env: BenchEnv, P: MlpParams, X: Float32Array, Y: { idx: Int
   return cs
 }
 
+/** Batch sizes of the training-step table (the cost curve); `--quick` runs batch 128 only. */
+export const TRAIN_BATCHES = [32, 128, 512] as const
+
 export const train: WorkloadFactory = (env) => {
   const P = mlpParams()
-  const X = mlpInput()
-  const Y = labels()
-  const workload: Workload = {
-    id: "train-step",
-    group: "train",
-    groupTitle: "training step: MLP 784-300-100-10, batch 128, forward + backward + adam (ms per step)",
-    column: "batch 128",
-    title: "training step (forward, backward, adam) of the MLP at batch 128 (ms per step)",
-    metric: { label: "ms", fromMs: (ms) => ms, higherIsBetter: false },
-    reference: () => lossF64(mlpForwardF64(P, X), Y.idx),
-    tolerance: 1e-4,
-    baseline: BASELINE,
-    budgetMs: budget(env, 2500, 400),
-    minSamples: env.quick ? 2 : 5,
-    maxRounds: 40,
-    contestants: contestants(env, P, X, Y)
-  }
-  return [workload]
+  return (env.quick ? [128] : TRAIN_BATCHES).map((B): Workload => {
+    // inputs of the MLP workloads' generator (seed 17): the first 128 rows are mlpInput()'s
+    const X = randArray(B * 784, 17)
+    const Y = labels(B)
+    return {
+      id: `train-b${B}`,
+      group: "train",
+      groupTitle: "training step: MLP 784-300-100-10, forward + backward + adam (ms per step)",
+      column: `batch ${B}`,
+      title: `training step (forward, backward, adam) of the MLP at batch ${B} (examples/s)`,
+      metric: { label: "examples/s", fromMs: (ms) => (B * 1000) / ms, higherIsBetter: true },
+      reference: () => lossF64(mlpForwardF64(P, X), Y.idx),
+      tolerance: 1e-4,
+      baseline: BASELINE,
+      budgetMs: budget(env, B >= 512 ? 3000 : 2500, 400),
+      minSamples: env.quick ? 2 : 5,
+      maxRounds: 40,
+      probeCalls: 3,
+      countersTitle: "Allocations per training step after the first (per-call counts over steps 2–4)",
+      contestants: contestants(env, B, P, X, Y)
+    }
+  })
 }

@@ -39,7 +39,14 @@ export const serve = (routes: Record<string, string>, port = 0): Promise<Served>
     } catch {
       return void res.writeHead(404).end("not found")
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" })
+    // cross-origin isolation (COOP + COEP): pages get SharedArrayBuffer, so tanka's wasm-simd
+    // kernels can use Web Workers over one shared WebAssembly memory
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp"
+    })
     createReadStream(file).pipe(res)
   })
   return new Promise((resolvePromise, reject) => {

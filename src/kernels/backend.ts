@@ -7,6 +7,7 @@ import gpujs from "gpu.js"
 import { BackendUnavailableError, KernelLimitError } from "./errors.js"
 import { KernelCache, type KernelCacheStats } from "./KernelCache.js"
 import { simdSupported } from "./wasm/runtime.js"
+import { type DeviceTexture, countDownload, nextDeviceContext, uploaded } from "./device.js"
 
 const { GPU } = gpujs
 
@@ -49,7 +50,7 @@ export const CACHE_CAPACITY = 256
 export const CACHE_BYTES = 256 * 1024 * 1024
 
 interface CompiledKernel {
-  (...args: Array<Float32Array | number>): unknown
+  (...args: Array<Float32Array | DeviceTexture | number>): unknown
   readonly kernel?: { readonly constructor: { readonly name: string }; readonly fallbackReason?: unknown }
   destroy?: (removeCanvasReferences?: boolean) => unknown
 }
@@ -165,6 +166,7 @@ export const defaultMode = (): Mode => (probe("wasm-simd") ? "wasm-simd" : "weba
 
 const releaseGpu = (s: BackendState | null): void => {
   cache.clear()
+  nextDeviceContext()
   if (s?.gpu) s.gpu.destroy().catch(() => undefined)
 }
 
@@ -236,9 +238,21 @@ export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: nu
 }
 
 const gpuOf = (s: BackendState): GpuInstance => {
-  if (s.gpu === null) s.gpu = new GPU({ mode: gpujsMode(s.mode) }) as unknown as GpuInstance
+  if (s.gpu === null) {
+    s.gpu = new GPU({ mode: gpujsMode(s.mode) }) as unknown as GpuInstance
+    nextDeviceContext()
+  }
   return s.gpu
 }
+
+/**
+ * True when kernel results stay on the device: the GL modes, where gpu.js pipeline kernels render
+ * into textures that later kernels read directly (see device.ts).
+ */
+export const residentMode = (): boolean => GL_MODES.includes(current().mode)
+
+/** A kernel argument: host values, or (resident modes) a texture on the device. */
+export type KernelInput = Float32Array | DeviceTexture
 
 /** Everything `launch` needs to find or build a kernel. */
 export interface KernelSpec {
@@ -259,6 +273,17 @@ export interface KernelSpec {
   readonly rows?: number
 }
 
+/** The kernel cache's key of a spec, computed once per spec object (long keys hash in O(length)). */
+const cacheKeys = new WeakMap<KernelSpec, string>()
+const cacheKeyOf = (spec: KernelSpec, resident: boolean): string => {
+  let k = cacheKeys.get(spec)
+  if (k === undefined) {
+    k = `${spec.size}|${spec.rows ?? 0}|${spec.key}`
+    cacheKeys.set(spec, k)
+  }
+  return resident ? `pipe|${k}` : k
+}
+
 const EMPTY = new Float32Array(1)
 
 /** A 2-D gpu.js result (an array of row Float32Arrays) as one row-major Float32Array. */
@@ -274,20 +299,66 @@ const flattenRows = (spec: KernelSpec, rows: ReadonlyArray<Float32Array>): Float
 
 /**
  * Compiles (or fetches from the cache) and runs one gpu.js kernel with a 1-D output of
- * `spec.size` float32 values. Counts the launch and records the kernel class that ran.
+ * `spec.size` float32 values, returned on the host. Counts the launch and records the kernel
+ * class that ran.
  */
-export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, scalars: ReadonlyArray<number> = []): Float32Array => {
+export const launch = (spec: KernelSpec, arrays: ReadonlyArray<KernelInput>, scalars: ReadonlyArray<number> = []): Float32Array => {
+  const out = launchDevice(spec, arrays, scalars)
+  return out instanceof Float32Array ? out : downloadTexture(out, spec.size)
+}
+
+/** A texture's values on the host (counted as a download). */
+const downloadTexture = (t: DeviceTexture, n: number): Float32Array => {
+  const v = t.toArray()
+  const out = Array.isArray(v) ? flattenRows({ key: "download", size: n, rows: v.length, arrays: 0, source: () => "" }, v as ReadonlyArray<Float32Array>) : (v as Float32Array).slice(0, n)
+  t.delete()
+  countDownload(n)
+  return out
+}
+
+
+/** The identity pipeline kernel that puts a host array on the device. */
+const uploadTexture = (gpu: GpuInstance) => (data: Float32Array): DeviceTexture => {
+  const n = Math.max(1, data.length)
+  const k = cache.getOrCreate(`upload|${n}`, () =>
+    gpu.createKernel(kernelSourceOf("return a0[this.thread.x];"), {
+      output: [n],
+      argumentTypes: { a0: "Array" },
+      precision: "single",
+      tactic: "precision",
+      pipeline: true,
+      immutable: true,
+      dynamicArguments: false,
+      dynamicOutput: false
+    })
+  )
+  launches++
+  return k(data.length === 0 ? EMPTY : data) as DeviceTexture
+}
+
+const kernelSourceOf = (line: string): string => `function(a0) {\n  ${line}\n}`
+
+/**
+ * `launch`, except that in the resident modes (GL) the result stays on the device: a texture the
+ * next kernel reads directly. Elsewhere the result is the host Float32Array.
+ */
+export const launchDevice = (spec: KernelSpec, inputs: ReadonlyArray<KernelInput>, scalars: ReadonlyArray<number> = []): Float32Array | DeviceTexture => {
   const s = current()
   const gpu = gpuOf(s)
+  const resident = GL_MODES.includes(s.mode)
+  // host arrays go up once (cached per array); textures are read where they are
+  const arrays: ReadonlyArray<KernelInput> = resident
+    ? inputs.map((a) => (a instanceof Float32Array ? uploaded(a.length === 0 ? EMPTY : a, uploadTexture(gpu)) : a))
+    : inputs
   const nScalars = spec.scalars ?? 0
   if (arrays.length !== spec.arrays || scalars.length !== nScalars) {
     throw new Error(`internal: kernel ${spec.key} expects ${spec.arrays} arrays and ${nScalars} scalars`)
   }
   const known = hook?.replay(spec.key)
   if (known !== undefined) return known
-  const bytes = 4 * (spec.size + arrays.reduce((sum, a) => sum + a.length, 0))
+  const bytes = 4 * (spec.size + arrays.reduce((sum, a) => sum + (a instanceof Float32Array ? a.length : a.output.reduce((p, d) => p * d, 1)), 0))
   const rows = spec.rows
-  const kernel = cache.getOrCreate(`${spec.size}|${rows ?? 0}|${spec.key}`, () => {
+  const kernel = cache.getOrCreate(cacheKeyOf(spec, resident), () => {
     const argumentTypes: Record<string, string> = {}
     for (let j = 0; j < spec.arrays; j++) argumentTypes[`a${j}`] = "Array"
     for (let j = 0; j < nScalars; j++) argumentTypes[`s${j}`] = "Float"
@@ -298,10 +369,11 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
       tactic: "precision",
       fixIntegerDivisionAccuracy: true,
       dynamicArguments: false,
-      dynamicOutput: false
+      dynamicOutput: false,
+      ...(resident ? { pipeline: true, immutable: true } : {})
     })
   }, bytes)
-  const args: Array<Float32Array | number> = arrays.map((a) => (a.length === 0 ? EMPTY : a))
+  const args: Array<KernelInput | number> = arrays.map((a) => (a instanceof Float32Array && a.length === 0 ? EMPTY : a))
   for (const v of scalars) args.push(v)
   const out = kernel(...args)
   launches++
@@ -330,6 +402,12 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<Float32Array>, sc
         `kernel ${spec.key.split("|")[0]} returned a Promise: ${s.mode} kernels are asynchronous and the kernel API is ` +
         `synchronous. Fix: run the computation inside runAsync(() => ...), which awaits each kernel, or setBackend("webgl2").`
     })
+  }
+  if (resident) {
+    if (out === null || typeof out !== "object" || typeof (out as DeviceTexture).toArray !== "function") {
+      throw new Error(`internal: pipeline kernel ${spec.key} returned ${Object.prototype.toString.call(out)} instead of a texture`)
+    }
+    return out as DeviceTexture
   }
   if (rows !== undefined && Array.isArray(out)) return flattenRows(spec, out as ReadonlyArray<Float32Array>)
   if (!(out instanceof Float32Array) || out.length !== spec.size) {

@@ -4,7 +4,8 @@
  * generator serves the forward conv and both gradients (which JAX expresses as convs with
  * other dimension numbers, lhs dilation and batch groups).
  */
-import { launch } from "./backend.js"
+import { launchDevice } from "./backend.js"
+import { kernelInput, resultOf } from "./transfer.js"
 import { kernelSource, unravel } from "./codegen.js"
 import { allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { shapeError } from "./errors.js"
@@ -172,6 +173,6 @@ export const gpujsConv = (lhs: HostArray, rhs: HostArray, p: ConvParams): HostAr
     dn.rhs.join(","),
     dn.out.join(",")
   ].join("|")
-  const out = launch({ key, size: n, arrays: 2, source: () => convSource(lhs.shape, rhs.shape, p, outShape) }, [lhs.data as Float32Array, rhs.data as Float32Array])
-  return result("float32", outShape, out)
+  const out = launchDevice({ key, size: n, arrays: 2, source: () => convSource(lhs.shape, rhs.shape, p, outShape) }, [kernelInput(lhs), kernelInput(rhs)])
+  return resultOf("conv", "float32", outShape, out)
 }

@@ -1,11 +1,11 @@
 /** The creation family: `iota` and `full`. */
-import { launch } from "./backend.js"
+import { launch, launchDevice } from "./backend.js"
 import { kernelSource } from "./codegen.js"
 import { type DType, DTYPES, allocStorage, sizeOf, stridesOf, typeString } from "./dtype.js"
 import { shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { checkAxis, checkShape, checkSizes } from "./shape.js"
-import { scalarPlanes, toStorage } from "./transfer.js"
+import { resultOf, scalarPlanes, toStorage } from "./transfer.js"
 
 const checkDtypeName = (op: string, dtype: DType, shape: ReadonlyArray<number>): void => {
   if (!DTYPES.includes(dtype)) {
@@ -76,6 +76,6 @@ export const gpujsFull = (dtype: DType, shape: ReadonlyArray<number>, value: num
     for (let k = 0; k < n; k++) data[k] = hi[k]! * 65536 + lo[k]!
     return result(dtype, shape, data)
   }
-  const out = fill(n, dtype === "bool" ? (value !== 0 ? 1 : 0) : value)
-  return result(dtype, shape, dtype === "float32" ? out : toStorage("full", dtype, out))
+  const v = dtype === "bool" ? (value !== 0 ? 1 : 0) : value
+  return resultOf("full", dtype, shape, launchDevice({ key: "full", size: n, arrays: 0, scalars: 1, source: () => kernelSource(0, 1, ["return s0;"]) }, [], [v]))
 }

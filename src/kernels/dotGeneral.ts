@@ -2,13 +2,14 @@
  * `lax.dot_general`: one thread per output element; the contraction loops read both operands
  * through literal strides, so transposed operands are never copied.
  */
-import { launch } from "./backend.js"
+import { launchDevice } from "./backend.js"
+import type { DeviceTexture } from "./device.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { checkArray, checkSizes, types } from "./shape.js"
-import { checkIntInputs, maxAbs, toStorage, values } from "./transfer.js"
+import { checkIntInputs, kernelInput, maxAbs, resultOf } from "./transfer.js"
 
 /** Dimension numbers of `lax.dot_general`. */
 export interface DotDims {
@@ -133,13 +134,13 @@ const dotSource2D = (aShape: ReadonlyArray<number>, bShape: ReadonlyArray<number
   return dotBody(head, loops, bound)
 }
 
-const runDot = (a: HostArray, b: HostArray, dims: DotDims, bound: boolean, n: number): Float32Array => {
+const runDot = (a: HostArray, b: HostArray, dims: DotDims, bound: boolean, n: number): Float32Array | DeviceTexture => {
   const key = `dot:${bound}|${a.shape.join(",")}|${b.shape.join(",")}|${[dims.lhsContracting, dims.rhsContracting, dims.lhsBatch, dims.rhsBatch].map((l) => l.join(",")).join(";")}`
   const cols = sizeOf(freeDims(b.shape.length, [...dims.rhsBatch, ...dims.rhsContracting]).map((d) => b.shape[d]!))
   if (cols > 1 && n / cols > 1) {
-    return launch({ key: `${key}|2d`, size: n, rows: n / cols, arrays: 2, source: () => dotSource2D(a.shape, b.shape, dims, bound) }, [values(a), values(b)])
+    return launchDevice({ key: `${key}|2d`, size: n, rows: n / cols, arrays: 2, source: () => dotSource2D(a.shape, b.shape, dims, bound) }, [kernelInput(a), kernelInput(b)])
   }
-  return launch({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), bound) }, [values(a), values(b)])
+  return launchDevice({ key, size: n, arrays: 2, source: () => dotSource(dotLayout(a.shape, b.shape, dims), bound) }, [kernelInput(a), kernelInput(b)])
 }
 
 /** gpu.js implementation of `dotGeneral` (inputs validated). */
@@ -152,8 +153,8 @@ export const gpujsDotGeneral = (a: HostArray, b: HostArray, dims: DotDims): Host
     checkIntInputs("dotGeneral", a, b)
     const k = sizeOf(dims.lhsContracting.map((d) => a.shape[d]!))
     if (maxAbs(a.data) * maxAbs(b.data) * k >= EXACT_INT_LIMIT) {
-      for (const v of runDot(a, b, dims, true, n)) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("dotGeneral", dtype, v, "the bound on partial sums (Σ of same-signed products)")
+      for (const v of resultOf("dotGeneral", "float32", [n], runDot(a, b, dims, true, n)).data) if (!(v < EXACT_INT_LIMIT)) throw integerRangeError("dotGeneral", dtype, v, "the bound on partial sums (Σ of same-signed products)")
     }
   }
-  return result(dtype, outShape, toStorage("dotGeneral", dtype, runDot(a, b, dims, false, n)))
+  return resultOf("dotGeneral", dtype, outShape, runDot(a, b, dims, false, n))
 }

@@ -2,14 +2,15 @@
  * The elementwise family: unary, binary (numpy broadcasting read in-kernel through strides,
  * never materialised), select and convert. One source generator serves them all.
  */
-import { launch } from "./backend.js"
+import { type KernelInput, launch, launchDevice } from "./backend.js"
+import type { DeviceTexture } from "./device.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { BINARY_BODIES, INT_BINARY_BODIES, UNARY_BODIES, planeCompare, shiftBody } from "./elementwiseBodies.js"
 import { shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { broadcastShapes, broadcastStrides, checkArray, checkDtype, checkSizes, types } from "./shape.js"
-import { checkIntInputs, joinPlanes, planes, saturate, toStorage, values } from "./transfer.js"
+import { checkIntInputs, joinPlanes, kernelInput, planes, resultOf, saturate, toStorage, values } from "./transfer.js"
 
 /** Unary elementwise ops (lax names). */
 export type UnaryOp = keyof typeof UNARY_BODIES
@@ -28,10 +29,10 @@ const INTS: ReadonlyArray<DType> = ["int32", "uint32"]
 
 type Body = (v: ReadonlyArray<string>) => string[]
 
-/** An operand as the kernel reads it: a float32 buffer viewed with `shape` (broadcast to the output). */
+/** An operand as the kernel reads it: float32 values (or a device texture) viewed with `shape` (broadcast to the output). */
 interface Operand {
   readonly shape: ReadonlyArray<number>
-  readonly data: Float32Array
+  readonly data: KernelInput
 }
 
 const same = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => a.length === b.length && a.every((x, k) => x === b[k])
@@ -56,6 +57,21 @@ export const elementwiseSource = (outShape: ReadonlyArray<number>, shapes: Reado
   return kernelSource(shapes.length, scalars, [...lines, ...body(names)])
 }
 
+const specOf = (family: string, outShape: ReadonlyArray<number>, operands: ReadonlyArray<Operand>, body: Body, scalars: ReadonlyArray<number>) => {
+  const shapes = operands.map((o) => o.shape)
+  return {
+    key: `ew:${family}|${outShape.join(",")}|${shapes.map((s) => s.join(",")).join(";")}`,
+    size: sizeOf(outShape),
+    arrays: operands.length,
+    scalars: scalars.length,
+    source: () => elementwiseSource(outShape, shapes, scalars.length, body)
+  }
+}
+
+/** One elementwise kernel whose result may stay on the device (resident GL modes). */
+const runDevice = (family: string, outShape: ReadonlyArray<number>, operands: ReadonlyArray<Operand>, body: Body, scalars: ReadonlyArray<number> = []): Float32Array | DeviceTexture =>
+  launchDevice(specOf(family, outShape, operands, body, scalars), operands.map((o) => o.data), scalars)
+
 const run = (family: string, outShape: ReadonlyArray<number>, operands: ReadonlyArray<Operand>, body: Body, scalars: ReadonlyArray<number> = []): Float32Array => {
   const shapes = operands.map((o) => o.shape)
   return launch(
@@ -71,7 +87,7 @@ const run = (family: string, outShape: ReadonlyArray<number>, operands: Readonly
   )
 }
 
-const valueOperand = (x: HostArray): Operand => ({ shape: x.shape, data: values(x) })
+const valueOperand = (x: HostArray): Operand => ({ shape: x.shape, data: kernelInput(x) })
 
 /** Runs a plane-wise body twice (hi planes, then lo planes) and recombines exact int32/uint32 storage. */
 const runPlanewise = (family: string, dtype: DType, outShape: ReadonlyArray<number>, xs: ReadonlyArray<HostArray | Operand>, body: Body): HostArray => {
@@ -109,8 +125,7 @@ export const gpujsUnary = (op: UnaryOp, x: HostArray): HostArray => {
   if (sizeOf(x.shape) === 0) return empty(x.dtype, x.shape)
   if (op === "not" && x.dtype !== "bool") return runPlanewise("not16", x.dtype, x.shape, [x], ([v]) => [`return 65535.0 - ${v};`])
   if (x.dtype === "int32" || x.dtype === "uint32") checkIntInputs(op, x)
-  const out = run(`u:${op}`, x.shape, [valueOperand(x)], UNARY_BODIES[op])
-  return result(x.dtype, x.shape, toStorage(op, x.dtype, out))
+  return resultOf(op, x.dtype, x.shape, runDevice(`u:${op}`, x.shape, [valueOperand(x)], UNARY_BODIES[op]))
 }
 
 /** Validates a binary call and returns the broadcast output shape. */
@@ -145,11 +160,11 @@ export const gpujsBinary = (op: BinaryOp, a: HostArray, b: HostArray): HostArray
     if (COMPARISONS.has(op)) {
       const rel = op as "eq" | "ne" | "lt" | "le" | "gt" | "ge"
       const ops = [a, b].flatMap((x) => planes(x.data).map((data) => ({ shape: x.shape, data })))
-      const r = run(`cmp16:${rel}:${signed}`, out, ops, (v) => {
+      const r = runDevice(`cmp16:${rel}:${signed}`, out, ops, (v) => {
         const c = planeCompare(signed, v)
         return [...c.lines, `return ${c.cond[rel]} ? 1.0 : 0.0;`]
       })
-      return result("bool", out, toStorage(op, "bool", r))
+      return resultOf(op, "bool", out, r)
     }
     if (LOGICAL.has(op)) {
       const sym = op === "and" ? "&" : op === "or" ? "|" : "^"
@@ -168,8 +183,7 @@ export const gpujsBinary = (op: BinaryOp, a: HostArray, b: HostArray): HostArray
     checkIntInputs(op, a, b)
   }
   const body = (isInt ? INT_BINARY_BODIES[op as keyof typeof INT_BINARY_BODIES] : undefined) ?? BINARY_BODIES[op as keyof typeof BINARY_BODIES]
-  const r = run(`b:${op}:${isInt ? "int" : "val"}`, out, [valueOperand(a), valueOperand(b)], body)
-  return result(outDtype, out, toStorage(op, outDtype, r))
+  return resultOf(op, outDtype, out, runDevice(`b:${op}:${isInt ? "int" : "val"}`, out, [valueOperand(a), valueOperand(b)], body))
 }
 
 /** Validates a select call and returns the broadcast output shape. */
@@ -194,8 +208,7 @@ export const gpujsSelect = (pred: HostArray, onTrue: HostArray, onFalse: HostArr
   if (sizeOf(out) === 0) return empty(dtype, out)
   const body: Body = ([p, t, f]) => [`return ${p} != 0.0 ? ${t} : ${f};`]
   if (dtype === "int32" || dtype === "uint32") return runPlanewise("select16", dtype, out, [valueOperand(pred), onTrue, onFalse], body)
-  const r = run("select", out, [valueOperand(pred), valueOperand(onTrue), valueOperand(onFalse)], body)
-  return result(dtype, out, toStorage("select", dtype, r))
+  return resultOf("select", dtype, out, runDevice("select", out, [valueOperand(pred), valueOperand(onTrue), valueOperand(onFalse)], body))
 }
 
 /** Validates a convert call. */
@@ -212,7 +225,7 @@ export const validateConvert = (x: HostArray, dtype: DType): void => {
  * saturates (NaN -> 0); ->bool is x != 0; int32<->uint32 keeps the bits (wraps mod 2^32).
  */
 export const gpujsConvert = (x: HostArray, dtype: DType): HostArray => {
-  if (dtype === x.dtype) return result(dtype, x.shape, x.data)
+  if (dtype === x.dtype) return x
   const n = sizeOf(x.shape)
   if (n === 0) return empty(dtype, x.shape)
   if ((dtype === "int32" || dtype === "uint32") && (x.dtype === "int32" || x.dtype === "uint32")) {
@@ -222,16 +235,12 @@ export const gpujsConvert = (x: HostArray, dtype: DType): HostArray => {
     return result(dtype, x.shape, r)
   }
   const operand = [valueOperand(x)]
-  if (dtype === "bool") {
-    const r = run("to_bool", x.shape, operand, ([v]) => [`return ${v} != 0.0 ? 1.0 : 0.0;`])
-    return result(dtype, x.shape, toStorage("convert", dtype, r))
-  }
+  if (dtype === "bool") return resultOf("convert", dtype, x.shape, runDevice("to_bool", x.shape, operand, ([v]) => [`return ${v} != 0.0 ? 1.0 : 0.0;`]))
   if (x.dtype === "float32" && dtype !== "float32") {
     const r = run("trunc", x.shape, operand, ([v]) => [`return ${v} < 0.0 ? Math.ceil(${v}) : Math.floor(${v});`])
     return result(dtype, x.shape, saturate(dtype, r))
   }
   // int/bool -> float (the host's float32 rounding is the conversion), bool -> int
-  const r = run("copy", x.shape, operand, ([v]) => [`return ${v};`])
-  return result(dtype, x.shape, dtype === "float32" ? r : toStorage("convert", dtype, r))
+  return resultOf("convert", dtype, x.shape, runDevice("copy", x.shape, operand, ([v]) => [`return ${v};`]))
 }
 

@@ -1,7 +1,8 @@
 /**
  * Kernel body snippets of the elementwise ops. Each takes the names of the loaded operand
  * values (`v0`, `v1`, ...) and returns source lines ending in `return ...;`. Bodies use only
- * `const`, float literals and `Math.*` calls that gpu.js maps on every backend.
+ * `const`, float literals and `Math.*` calls that gpu.js maps on every backend. Float bodies
+ * return only on their last line, so a fused kernel can inline several of them in a row.
  */
 
 type Body = (v: ReadonlyArray<string>) => string[]
@@ -39,8 +40,7 @@ const erfInvBody: Body = ([x]) => [
   `const wl = Math.sqrt(w) - 3.0;`,
   ...horner("ps", "ws", ERFINV_SMALL),
   ...horner("pl", "wl", ERFINV_LARGE),
-  `if (Math.abs(${x}) == 1.0) { return ${x} * Infinity; }`,
-  `return w < 5.0 ? ps${ERFINV_SMALL.length - 1} * ${x} : pl${ERFINV_LARGE.length - 1} * ${x};`
+  `return Math.abs(${x}) == 1.0 ? ${x} * Infinity : (w < 5.0 ? ps${ERFINV_SMALL.length - 1} * ${x} : pl${ERFINV_LARGE.length - 1} * ${x});`
 ]
 
 // lax.round: half away from zero. floor(|x| + 0.5) would round 0.49999997 up in float32.
@@ -68,9 +68,8 @@ const trig = (x: string, wantCos: boolean): string[] => [
   `const tsin = tz + tz * tzz * (-0.16666654611 + tzz * (0.0083321608736 + tzz * -0.00019515295891));`,
   `const tcos = 1.0 - 0.5 * tzz + tzz * tzz * (0.04166664568298827 + tzz * (-0.001388731625493765 + tzz * 0.00002443315711809948));`,
   `const tuse = ${wantCos ? "tj > 0.5 && tj < 2.5 ? tsin : tcos" : "tj > 0.5 && tj < 2.5 ? tcos : tsin"};`,
-  ...(wantCos ? [] : [`if (ta < 0.0001) { return ${x}; }`]),
   // NaN and ±Infinity need no test: the reduction turns them into NaN (∞ - ∞)
-  `return ts * tuse;`
+  wantCos ? `return ts * tuse;` : `return ta < 0.0001 ? ${x} : ts * tuse;`
 ]
 
 /** Float (and where noted int) unary bodies on one value operand. */
@@ -106,10 +105,11 @@ const remCore: Body = ([a, b]) => [
 ]
 
 /** Float `rem`: fmod(x, ±inf) = x for finite x; x % 0 is NaN through the core. */
-const remBody: Body = ([a, b]) => [
-  `if (Math.abs(${b}) == Infinity) { return Math.abs(${a}) < Infinity ? ${a} : ${a} - ${a}; }`,
-  ...remCore([a!, b!])
-]
+const remBody: Body = ([a, b]) => {
+  const core = remCore([a!, b!])
+  const last = core.pop()!.replace(/^return (.*);$/, "$1")
+  return [...core, `return Math.abs(${b}) == Infinity ? (Math.abs(${a}) < Infinity ? ${a} : ${a} - ${a}) : (${last});`]
+}
 
 /** Integer `rem`: x % 0 = x (XLA). */
 const intRemBody: Body = ([a, b]) => [`if (${b} == 0.0) { return ${a}; }`, ...remCore([a!, b!])]
@@ -150,8 +150,9 @@ export const BINARY_BODIES = {
   div: ([a, b]) => ret(`${a} / ${b}`),
   rem: remBody,
   pow: ([a, b]) => ret(`Math.pow(${a}, ${b})`),
-  max: ([a, b]) => [`if (${a} > ${b}) { return ${a}; }`, `if (${a} <= ${b}) { return ${b}; }`, `return ${a} + ${b};`],
-  min: ([a, b]) => [`if (${a} < ${b}) { return ${a}; }`, `if (${a} >= ${b}) { return ${b}; }`, `return ${a} + ${b};`],
+  // NaN in either operand gives a + b = NaN
+  max: ([a, b]) => ret(`${a} > ${b} ? ${a} : (${a} <= ${b} ? ${b} : ${a} + ${b})`),
+  min: ([a, b]) => ret(`${a} < ${b} ? ${a} : (${a} >= ${b} ? ${b} : ${a} + ${b})`),
   atan2: ([a, b]) => ret(`Math.atan2(${a}, ${b})`),
   and: ([a, b]) => ret(`${a} * ${b}`),
   or: ([a, b]) => ret(`${a} + ${b} - ${a} * ${b}`),

@@ -100,14 +100,25 @@ export interface View {
   readonly offset: number
 }
 
+/**
+ * What a dot applies to each result before writing it: `(d · scale + bias) ` then `max(·, 0)`,
+ * each part optional, in that order (the order the fused loop it replaces computed them in).
+ * `bias` is a contiguous vector over the dot's trailing (rhs free) dims.
+ */
+export interface DotEpilogue {
+  readonly scale?: number
+  readonly bias?: { readonly buffer: number; readonly offset: number }
+  readonly relu: boolean
+}
+
 /** One step of a program. */
 export type Step =
   /** A fused elementwise loop: each output buffer gets its expression over the leaf views. */
   | { readonly kind: "loop"; readonly shape: ReadonlyArray<number>; readonly leaves: ReadonlyArray<View>; readonly outs: ReadonlyArray<{ readonly buffer: number; readonly expr: Expr }> }
   /** A fused reduction of an expression over the leaf views into `out` (the kept dims). */
   | { readonly kind: "reduce"; readonly op: "sum" | "max" | "min"; readonly shape: ReadonlyArray<number>; readonly axes: ReadonlyArray<number>; readonly leaves: ReadonlyArray<View>; readonly expr: Expr; readonly out: number }
-  /** A float32 dot_general of two strided operand views (shapes as the dims see them). */
-  | { readonly kind: "dot"; readonly a: View; readonly aShape: ReadonlyArray<number>; readonly b: View; readonly bShape: ReadonlyArray<number>; readonly dims: DotDims; readonly out: number }
+  /** A float32 dot_general of two strided operand views (shapes as the dims see them), with an optional epilogue. */
+  | { readonly kind: "dot"; readonly a: View; readonly aShape: ReadonlyArray<number>; readonly b: View; readonly bShape: ReadonlyArray<number>; readonly dims: DotDims; readonly out: number; readonly epilogue?: DotEpilogue }
   /** Anything else: a host function from whole input buffers to output buffers (gpu.js kernels, control flow). */
   | { readonly kind: "host"; readonly name: string; readonly inputs: ReadonlyArray<number>; readonly outputs: ReadonlyArray<number>; readonly run: (xs: ReadonlyArray<HostArray>) => ReadonlyArray<HostArray> }
 
@@ -132,7 +143,7 @@ export const stepReads = (s: Step): number[] => {
     case "reduce":
       return s.leaves.map((l) => l.buffer)
     case "dot":
-      return [s.a.buffer, s.b.buffer]
+      return s.epilogue?.bias ? [s.a.buffer, s.b.buffer, s.epilogue.bias.buffer] : [s.a.buffer, s.b.buffer]
     case "host":
       return [...s.inputs]
   }

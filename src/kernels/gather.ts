@@ -2,14 +2,14 @@
  * Indexed movement: `gather` (jnp.take along one axis) and its transpose `scatterAdd`.
  * Indices are checked on the host before launch; int data moves as exact 16-bit planes.
  */
-import { launch } from "./backend.js"
+import { launch, launchDevice } from "./backend.js"
 import { gpujsFull } from "./creation.js"
 import { kernelSource, unravel } from "./codegen.js"
 import { allocStorage, sizeOf, typeString } from "./dtype.js"
 import { EXACT_INT_LIMIT, IndexOutOfRangeError, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, describe, result } from "./HostArray.js"
 import { checkArray, checkAxis, checkDtype, checkShape, checkSizes, types } from "./shape.js"
-import { checkIntInputs, joinPlanes, maxAbs, planes, toStorage, values } from "./transfer.js"
+import { checkIntInputs, joinPlanes, kernelInput, maxAbs, planes, resultOf, toStorage, values } from "./transfer.js"
 
 /** Throws IndexOutOfRangeError for the first index outside [-size, size). */
 const checkIndices = (op: string, operands: string, indices: HostArray, axis: number, size: number): void => {
@@ -76,8 +76,7 @@ export const gpujsGather = (x: HostArray, indices: HostArray, axis: number): Hos
     const [hi, lo] = planes(x.data)
     return result(x.dtype, outShape, joinPlanes(x.dtype, launch(spec, [hi, idx]), launch(spec, [lo, idx])))
   }
-  const out = launch(spec, [values(x), idx])
-  return result(x.dtype, outShape, x.dtype === "float32" ? out : toStorage("gather", x.dtype, out))
+  return resultOf("gather", x.dtype, outShape, launchDevice(spec, [kernelInput(x), idx]))
 }
 
 /** Validates a scatterAdd call (including every index). */

@@ -31,8 +31,9 @@ export {
 export { type Mode, MODES, availableModes, getBackend, kernelCacheStats, kernelLaunches, setBackend } from "./backend.js"
 export { getThreads, setThreads } from "./wasm/threads.js"
 export { type WasmStats, wasmStats } from "./wasm/runtime.js"
+export { type TransferStats, transferStats } from "./device.js"
 export type { KernelCacheStats } from "./KernelCache.js"
-export { type Implementation, type OpName, type OpSignatures, implementations, register } from "./registry.js"
+export { type Implementation, type OpName, type OpSignatures, implementation, implementations, register } from "./registry.js"
 export { BINARY_OPS, UNARY_OPS } from "./elementwise.js"
 export type { BinaryOp, ConvParams, DotDims, ReduceOp, UnaryOp, WindowParams }
 

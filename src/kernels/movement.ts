@@ -3,13 +3,15 @@
  * which needs no kernel). One generator reads each output element from a strided, optionally
  * guarded input position; int32/uint32 data moves as two exact 16-bit planes.
  */
-import { launch } from "./backend.js"
+import { launch, launchDevice } from "./backend.js"
+import { DeviceArray } from "./device.js"
+import { WasmArray } from "./wasm/resident.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { checkArray, checkAxis, checkInts, checkShape, checkSizes, types } from "./shape.js"
-import { joinPlanes, planes, scalarPlanes, toStorage, values } from "./transfer.js"
+import { joinPlanes, kernelInput, planes, resultOf, scalarPlanes } from "./transfer.js"
 
 /** How one output dimension reads the input: input coord = (c * mul + off) / div, guarded when `guard`. */
 interface DimMap {
@@ -65,8 +67,8 @@ const move = (op: string, x: HostArray, outShape: ReadonlyArray<number>, maps: R
     const l = launch(spec, [lo], guarded ? [fl] : [])
     return result(x.dtype, outShape, joinPlanes(x.dtype, h, l))
   }
-  const out = launch(spec, [values(x)], guarded ? [x.dtype === "bool" ? (fill !== 0 ? 1 : 0) : fill] : [])
-  return result(x.dtype, outShape, x.dtype === "float32" ? out : toStorage(op, x.dtype, out))
+  const out = launchDevice(spec, [kernelInput(x)], guarded ? [x.dtype === "bool" ? (fill !== 0 ? 1 : 0) : fill] : [])
+  return resultOf(op, x.dtype, outShape, out)
 }
 
 /** Validates a transpose call. */
@@ -81,7 +83,7 @@ export const validateTranspose = (x: HostArray, perm: ReadonlyArray<number>): vo
 /** gpu.js implementation of `transpose`: out.shape[d] = x.shape[perm[d]]. */
 export const gpujsTranspose = (x: HostArray, perm: ReadonlyArray<number>): HostArray => {
   const outShape = perm.map((p) => x.shape[p]!)
-  if (perm.every((p, d) => p === d)) return result(x.dtype, outShape, x.data)
+  if (perm.every((p, d) => p === d)) return hostReshape(x, outShape)
   const xs = stridesOf(x.shape)
   return move("transpose", x, outShape, perm.map((p) => plain(xs[p]!)))
 }
@@ -195,7 +197,7 @@ export const gpujsConcatenate = (xs: ReadonlyArray<HostArray>, axis: number): Ho
   const first = xs[0]!
   const outShape = first.shape.map((n, d) => (d === axis ? xs.reduce((s, x) => s + x.shape[d]!, 0) : n))
   if (sizeOf(outShape) === 0 || parts.length === 0) return result(first.dtype, outShape, allocStorage(first.dtype, 0))
-  if (parts.length === 1) return result(first.dtype, outShape, parts[0]!.data)
+  if (parts.length === 1) return hostReshape(parts[0]!, outShape)
   if (parts.length > MAX_CONCAT) {
     const groups: HostArray[] = []
     for (let k = 0; k < parts.length; k += MAX_CONCAT) groups.push(gpujsConcatenate(parts.slice(k, k + MAX_CONCAT), axis))
@@ -222,8 +224,7 @@ export const gpujsConcatenate = (xs: ReadonlyArray<HostArray>, axis: number): Ho
     const l = launch(spec, split.map((p) => p[1]))
     return result(dtype, outShape, joinPlanes(dtype, h, l))
   }
-  const out = launch(spec, parts.map(values))
-  return result(dtype, outShape, dtype === "float32" ? out : toStorage("concatenate", dtype, out))
+  return resultOf("concatenate", dtype, outShape, launchDevice(spec, parts.map(kernelInput)))
 }
 
 /** Validates a reshape call. */
@@ -235,6 +236,7 @@ export const validateReshape = (x: HostArray, shape: ReadonlyArray<number>): voi
   }
 }
 
-/** `reshape` needs no kernel: tensors are immutable, so the result shares the storage. */
-export const hostReshape = (x: HostArray, shape: ReadonlyArray<number>): HostArray => result(x.dtype, shape, x.data)
+/** `reshape` needs no kernel: tensors are immutable, so the result shares the storage (or the device texture). */
+export const hostReshape = (x: HostArray, shape: ReadonlyArray<number>): HostArray =>
+  x instanceof DeviceArray || x instanceof WasmArray ? x.reshaped(shape) : result(x.dtype, shape, x.data)
 

@@ -2,14 +2,14 @@
  * The reduction family (`reduce_sum`, `reduce_max`, `reduce_min`, `reduce_prod`, `argmax`,
  * `argmin`): one thread per output element loops over the reduced axes with literal bounds.
  */
-import { launch } from "./backend.js"
+import { launch, launchDevice } from "./backend.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { gpujsFull } from "./creation.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { checkArray, checkAxes, checkDtype, checkSizes, types } from "./shape.js"
-import { checkIntInputs, joinPlanes, maxAbs, planes, toStorage, values } from "./transfer.js"
+import { checkIntInputs, joinPlanes, kernelInput, maxAbs, planes, resultOf, toStorage, values } from "./transfer.js"
 
 /** Reductions over a set of axes. */
 export type ReduceOp = "sum" | "max" | "min" | "prod" | "argmax" | "argmin"
@@ -175,7 +175,7 @@ export const gpujsReduce = (op: ReduceOp, x: HostArray, axes: ReadonlyArray<numb
     const l = runReduce(x, sorted, mode, signed, [hi, lo], [1])
     return result(x.dtype, outShape, joinPlanes(x.dtype, h, l))
   }
-  const data = values(x)
+  const data = isInt ? values(x) : new Float32Array(0)
   if (isInt) {
     checkIntInputs(`reduce_${op}`, x)
     const count = sizeOf(x.shape) / n
@@ -186,6 +186,10 @@ export const gpujsReduce = (op: ReduceOp, x: HostArray, axes: ReadonlyArray<numb
       for (const b of bound) if (!(b < EXACT_INT_LIMIT)) throw integerRangeError("reduce_sum", x.dtype, b, "the bound on partial sums (Σ of same-signed terms)")
     }
   }
-  const out = runReduce(x, sorted, op, signed, [data])
-  return result(outDtype, outShape, toStorage(op.startsWith("arg") ? op : `reduce_${op}`, outDtype, out))
+  const layout = reduceLayout(x.shape, sorted)
+  const out = launchDevice(
+    { key: `reduce:${op}:${signed}|${x.shape.join(",")}|${sorted.join(",")}`, size: sizeOf(layout.outShape), arrays: 1, source: () => reduceSource(layout, op, signed) },
+    [isInt ? data : kernelInput(x)]
+  )
+  return resultOf(op.startsWith("arg") ? op : `reduce_${op}`, outDtype, outShape, out)
 }

@@ -110,3 +110,13 @@ export const register = <K extends OpName>(op: K, impl: Implementation<K>, posit
 
 /** Names of the implementations registered for `op`, in order of preference. */
 export const implementations = (op: OpName): string[] => TABLE[op].map((i) => i.name)
+
+/**
+ * The `run` of the implementation of `op` named `name` ("gpu.js", "wasm-simd"), called directly
+ * (without `supports`): tests compare implementations of one op on the same inputs.
+ */
+export const implementation = <K extends OpName>(op: K, name: string): OpSignatures[K] => {
+  const impl = (TABLE[op] as ReadonlyArray<Implementation<K>>).find((i) => i.name === name)
+  if (impl === undefined) throw new Error(`no implementation "${name}" of ${op}; have ${implementations(op).join(", ")}`)
+  return impl.run
+}

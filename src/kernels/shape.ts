@@ -3,6 +3,7 @@ import { checkLimit } from "./backend.js"
 import { type DType, sizeOf, stridesOf, typeString } from "./dtype.js"
 import { shapeError } from "./errors.js"
 import { type HostArray, describe } from "./HostArray.js"
+import { isLazyArray, lengthOf } from "./device.js"
 
 type Typed = { readonly dtype: DType; readonly shape: ReadonlyArray<number> }
 
@@ -84,8 +85,7 @@ export const checkArray = (op: string, x: HostArray, name = "operand"): void => 
     typeof x === "object" &&
     Array.isArray(x.shape) &&
     x.shape.every((n) => Number.isInteger(n) && n >= 0) &&
-    x.data !== undefined &&
-    x.data.length === sizeOf(x.shape)
+    (isLazyArray(x) ? lengthOf(x) === sizeOf(x.shape) : x.data !== undefined && x.data.length === sizeOf(x.shape))
   if (!ok) {
     const what = x && Array.isArray(x.shape) ? `${name} ${typeString(x.dtype, x.shape)} has ${x.data?.length} elements` : `${name} is not a HostArray`
     throw shapeError(op, [String(name)], what, "build operands with hostArray(dtype, shape, data)")

@@ -5,10 +5,45 @@
  */
 import { type DType, type Storage, allocStorage } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError } from "./errors.js"
-import type { HostArray } from "./HostArray.js"
+import { type HostArray, result } from "./HostArray.js"
+import { type KernelInput, residentMode } from "./backend.js"
+import { DeviceArray, type DeviceTexture, deviceContext } from "./device.js"
 
 /** Float32 values of `x` for a kernel: float32 storage as is, others converted (ints round above 2^24). */
-export const values = (x: HostArray): Float32Array => (x.data instanceof Float32Array ? x.data : new Float32Array(x.data))
+export const values = (x: HostArray): Float32Array => {
+  const d = x.data
+  if (d instanceof Float32Array) return d
+  // storage is immutable: convert once, so a device upload of the values is reused too
+  let v = converted.get(d)
+  if (v === undefined) converted.set(d, (v = new Float32Array(d)))
+  return v
+}
+
+const converted = new WeakMap<Storage, Float32Array>()
+
+/**
+ * `x` as a kernel reads it: in the resident (GL) modes a device array's texture, read where it
+ * is; otherwise its float32 values on the host (as `values`).
+ */
+export const kernelInput = (x: HostArray): KernelInput => {
+  if (x instanceof DeviceArray && residentMode()) {
+    const t = x.texture()
+    if (t !== null) return t
+  }
+  return values(x)
+}
+
+/**
+ * A float kernel's output as an array of `dtype`: a device array while it is a texture and
+ * `dtype` is float32 or bool (0/1 floats); else host storage through `toStorage`.
+ */
+export const resultOf = (op: string, dtype: DType, shape: ReadonlyArray<number>, out: Float32Array | DeviceTexture): HostArray => {
+  if (!(out instanceof Float32Array)) {
+    if (dtype === "float32" || dtype === "bool") return new DeviceArray(dtype, shape, out, deviceContext())
+    return result(dtype, shape, toStorage(op, dtype, new DeviceArray("float32", shape, out, deviceContext()).data as Float32Array))
+  }
+  return result(dtype, shape, toStorage(op, dtype, out))
+}
 
 /** The unsigned 16-bit planes of int32/uint32 data: `[hi, lo]`, each exact in float32. */
 export const planes = (data: Storage): [Float32Array, Float32Array] => {

@@ -3,13 +3,13 @@
  * backward) and `select_and_gather_add` (max-pool JVP). Selection follows XLA's `ge` select:
  * the first maximum of a window (row-major order) wins; padding cells count as -inf.
  */
-import { launch } from "./backend.js"
+import { launch, launchDevice } from "./backend.js"
 import { kernelSource, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { checkArray, checkDtype, checkInts, checkSizes, types } from "./shape.js"
-import { checkIntInputs, maxAbs, values } from "./transfer.js"
+import { checkIntInputs, kernelInput, maxAbs, resultOf, values } from "./transfer.js"
 import { stridedBound } from "./conv.js"
 
 /** Window parameters of reduce_window and the max-pool gradients (one entry per operand dim). */
@@ -98,8 +98,8 @@ export const gpujsReduceWindow = (op: "max" | "sum", x: HostArray, p: WindowPara
     )
     return kernelSource(1, 0, [...lines, "return acc;"])
   }
+  if (x.dtype === "float32") return resultOf("reduceWindow", "float32", outShape, launchDevice({ key: keyOf(`rw:${op}`, [x.shape], p), size: n, arrays: 1, source }, [kernelInput(x)]))
   const out = launch({ key: keyOf(`rw:${op}`, [x.shape], p), size: n, arrays: 1, source }, [values(x)])
-  if (x.dtype === "float32") return result("float32", outShape, out)
   // operands were range-checked, so every value is exact; a window of only padding holds
   // -inf, which becomes the dtype's minimum (the identity of max)
   const data = allocStorage(x.dtype, n)
@@ -171,8 +171,7 @@ export const gpujsSelectAndScatterAdd = (source: HostArray, operand: HostArray, 
     ]
     return kernelSource(2, 0, [...lines, ...opens, ...body, ...operand.shape.map(() => "}"), "return acc;"])
   }
-  const out = launch({ key: keyOf("sas", [operand.shape], p), size: n, arrays: 2, source: gen }, [values(source), values(operand)])
-  return result("float32", operand.shape, out)
+  return resultOf("selectAndScatterAdd", "float32", operand.shape, launchDevice({ key: keyOf("sas", [operand.shape], p), size: n, arrays: 2, source: gen }, [kernelInput(source), kernelInput(operand)]))
 }
 
 /** gpu.js implementation of `selectAndGatherAdd`: per window, the tangent at the operand's first maximum. */
@@ -184,6 +183,5 @@ export const gpujsSelectAndGatherAdd = (tangents: HostArray, operand: HostArray,
     const un = unravel(outShape, "i", "c")
     return kernelSource(2, 0, [...un.lines, ...windowBases(un.coords, p), ...selectLines(operand.shape, p, true), "return tv;"])
   }
-  const out = launch({ key: keyOf("sga", [operand.shape], p), size: n, arrays: 2, source: gen }, [values(tangents), values(operand)])
-  return result("float32", outShape, out)
+  return resultOf("selectAndGatherAdd", "float32", outShape, launchDevice({ key: keyOf("sga", [operand.shape], p), size: n, arrays: 2, source: gen }, [kernelInput(tangents), kernelInput(operand)]))
 }

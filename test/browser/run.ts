@@ -9,7 +9,7 @@
  *
  * First, where installed, the same op table in Node through Dawn (`test/browser/dawn.ts`).
  *
- * Options (env): TANKA_BROWSER_PARTS=dawn,ops,transforms,limits,webgpu,demo (default: all);
+ * Options (env): TANKA_BROWSER_PARTS=dawn,ops,transforms,limits,threads,webgpu,demo (default: all);
  * CHROMIUM_PATH (default /usr/bin/chromium).
  */
 import { spawnSync } from "node:child_process"
@@ -24,7 +24,7 @@ import type { CheckResult } from "./page/harness.js"
 
 const OUT = join(ROOT, "test", "browser", "out")
 const BUILD = join(OUT, "build")
-const PARTS = new Set((process.env["TANKA_BROWSER_PARTS"] ?? "dawn,ops,transforms,limits,webgpu,demo").split(","))
+const PARTS = new Set((process.env["TANKA_BROWSER_PARTS"] ?? "dawn,ops,transforms,limits,threads,webgpu,demo").split(","))
 
 type Api = { tankaBrowserTests: { probe(): Promise<Record<string, unknown>>; run(mode: string, part: string): Promise<CheckResult[]> } }
 
@@ -105,6 +105,7 @@ const main = async (): Promise<number> => {
     if (PARTS.has("ops")) await runPart(page, "webgl2", "ops")
     if (PARTS.has("transforms")) await runPart(page, "webgl2", "transforms")
     if (PARTS.has("limits")) await runPart(page, "webgl2", "limits")
+    if (PARTS.has("threads")) await runPart(page, "wasm-simd", "threads")
     if (PARTS.has("webgpu")) {
       if (probe["webgpu"] !== true) {
         report([{ suite: "ops/webgpu", name: "WebGPU adapter available (--enable-unsafe-webgpu)", ok: false, ms: 0, kernelClass: null, detail: "navigator.gpu.requestAdapter() gave no adapter" }])

@@ -1,59 +1,11 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { type ConvParams, type HostArray, conv, hostArray } from "../../src/kernels/index.js"
-import { arbPermutation, arbTensorOf, arbValue } from "../support/arbitraries.js"
+import { arbConv, arbPermutation, arbTensorOf, arbValue, dilate } from "../support/arbitraries.js"
 import { assertAllclose } from "../support/assertAllclose.js"
 import { type Ref, convRef, ref, size, tabulate, transposeRef } from "../support/reference.js"
 
 const f32 = (r: Ref): HostArray => hostArray("float32", r.shape, Float32Array.from(r.data))
-const dilate = (n: number, d: number): number => (n === 0 ? 0 : (n - 1) * d + 1)
-
-/** A random conv problem in logical [N, C, spatial...] / [O, I, spatial...] form, laid out by random dimension numbers. */
-const arbConv = (opts: { groups: boolean; batchGroups: boolean }) =>
-  fc
-    .record({
-      ns: fc.integer({ min: 1, max: 2 }),
-      g: opts.groups ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
-      b: opts.batchGroups ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
-      n: fc.integer({ min: 1, max: 2 }),
-      i: fc.integer({ min: 1, max: 3 }),
-      oPer: fc.integer({ min: 1, max: 2 })
-    })
-    .chain(({ ns, g, b, n, i, oPer }) => {
-      const gg = b > 1 ? 1 : g
-      const spatial = fc.tuple(
-        ...Array.from({ length: ns }, () =>
-          fc.record({
-            x: fc.integer({ min: 1, max: 6 }),
-            k: fc.integer({ min: 1, max: 3 }),
-            stride: fc.integer({ min: 1, max: 3 }),
-            lo: fc.integer({ min: -1, max: 2 }),
-            hi: fc.integer({ min: -1, max: 2 }),
-            ld: fc.integer({ min: 1, max: 2 }),
-            rd: fc.integer({ min: 1, max: 2 })
-          })
-        )
-      )
-      return fc.tuple(fc.constant({ ns, g: gg, b, n: n * b, i, o: oPer * gg * b }), spatial, arbPermutation(ns + 2), arbPermutation(ns + 2), arbPermutation(ns + 2))
-    })
-    .filter(([c, sp]) => sp.every((s) => dilate(s.x, s.ld) + s.lo + s.hi >= dilate(s.k, s.rd)) && c.n > 0)
-    .chain(([c, sp, lp, rp, op]) => {
-      const lhsShape = new Array<number>(c.ns + 2)
-      const rhsShape = new Array<number>(c.ns + 2)
-      ;[c.n, c.i * c.g, ...sp.map((s) => s.x)].forEach((v, k) => (lhsShape[lp[k]!] = v))
-      ;[c.o, c.i, ...sp.map((s) => s.k)].forEach((v, k) => (rhsShape[rp[k]!] = v))
-      const p: ConvParams = {
-        windowStrides: sp.map((s) => s.stride),
-        padding: sp.map((s) => [s.lo, s.hi] as [number, number]),
-        lhsDilation: sp.map((s) => s.ld),
-        rhsDilation: sp.map((s) => s.rd),
-        featureGroupCount: c.g,
-        batchGroupCount: c.b,
-        dimensionNumbers: { lhs: lp, rhs: rp, out: op }
-      }
-      return fc.tuple(arbTensorOf("float32", lhsShape, arbValue("float32")), arbTensorOf("float32", rhsShape, arbValue("float32")), fc.constant(p))
-    })
-
 const checkForward = ([lhs, rhs, p]: [HostArray, HostArray, ConvParams]): void => {
   const out = conv(lhs, rhs, p)
   const { out: want, absSum } = convRef(ref(lhs), ref(rhs), p)

@@ -1,6 +1,6 @@
 /** fast-check arbitraries for kernel tests: shapes, tensors, broadcastable pairs. */
 import fc from "fast-check"
-import { type DType, type HostArray, allocStorage, hostArray, sizeOf } from "../../src/kernels/index.js"
+import { type ConvParams, type DType, type HostArray, allocStorage, hostArray, sizeOf } from "../../src/kernels/index.js"
 
 /** A shape of rank in [minRank, maxRank] with dims in [minDim, maxDim]. */
 export const arbShape = (opts: { minRank?: number; maxRank?: number; minDim?: number; maxDim?: number } = {}): fc.Arbitrary<number[]> =>
@@ -70,3 +70,52 @@ export const arbPermutation = (n: number): fc.Arbitrary<number[]> =>
 /** A non-empty sorted subset of 0..n-1 (or possibly empty when `allowEmpty`). */
 export const arbAxes = (n: number, allowEmpty = true): fc.Arbitrary<number[]> =>
   fc.subarray(Array.from({ length: n }, (_, d) => d), { minLength: allowEmpty ? 0 : Math.min(1, n) })
+
+export const dilate = (n: number, d: number): number => (n === 0 ? 0 : (n - 1) * d + 1)
+
+/** A random conv problem in logical [N, C, spatial...] / [O, I, spatial...] form, laid out by random dimension numbers. */
+export const arbConv = (opts: { groups: boolean; batchGroups: boolean }) =>
+  fc
+    .record({
+      ns: fc.integer({ min: 1, max: 2 }),
+      g: opts.groups ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
+      b: opts.batchGroups ? fc.integer({ min: 1, max: 3 }) : fc.constant(1),
+      n: fc.integer({ min: 1, max: 2 }),
+      i: fc.integer({ min: 1, max: 3 }),
+      oPer: fc.integer({ min: 1, max: 2 })
+    })
+    .chain(({ ns, g, b, n, i, oPer }) => {
+      const gg = b > 1 ? 1 : g
+      const spatial = fc.tuple(
+        ...Array.from({ length: ns }, () =>
+          fc.record({
+            x: fc.integer({ min: 1, max: 6 }),
+            k: fc.integer({ min: 1, max: 3 }),
+            stride: fc.integer({ min: 1, max: 3 }),
+            lo: fc.integer({ min: -1, max: 2 }),
+            hi: fc.integer({ min: -1, max: 2 }),
+            ld: fc.integer({ min: 1, max: 2 }),
+            rd: fc.integer({ min: 1, max: 2 })
+          })
+        )
+      )
+      return fc.tuple(fc.constant({ ns, g: gg, b, n: n * b, i, o: oPer * gg * b }), spatial, arbPermutation(ns + 2), arbPermutation(ns + 2), arbPermutation(ns + 2))
+    })
+    .filter(([c, sp]) => sp.every((s) => dilate(s.x, s.ld) + s.lo + s.hi >= dilate(s.k, s.rd)) && c.n > 0)
+    .chain(([c, sp, lp, rp, op]) => {
+      const lhsShape = new Array<number>(c.ns + 2)
+      const rhsShape = new Array<number>(c.ns + 2)
+      ;[c.n, c.i * c.g, ...sp.map((s) => s.x)].forEach((v, k) => (lhsShape[lp[k]!] = v))
+      ;[c.o, c.i, ...sp.map((s) => s.k)].forEach((v, k) => (rhsShape[rp[k]!] = v))
+      const p: ConvParams = {
+        windowStrides: sp.map((s) => s.stride),
+        padding: sp.map((s) => [s.lo, s.hi] as [number, number]),
+        lhsDilation: sp.map((s) => s.ld),
+        rhsDilation: sp.map((s) => s.rd),
+        featureGroupCount: c.g,
+        batchGroupCount: c.b,
+        dimensionNumbers: { lhs: lp, rhs: rp, out: op }
+      }
+      return fc.tuple(arbTensorOf("float32", lhsShape, arbValue("float32")), arbTensorOf("float32", rhsShape, arbValue("float32")), fc.constant(p))
+    })
+

@@ -18,6 +18,7 @@ import type { DotPlan } from "./dot.js"
 import { loopKey, loopModule } from "./expr.js"
 import type { LoopSpec } from "../fusion.js"
 import { type WasmRuntime, wasm } from "./runtime.js"
+import { addressOf, resultBlock } from "./resident.js"
 import { parallelGemm } from "./threads.js"
 
 /** The geometry of a conv, from the operand shapes and params (all element strides). */
@@ -198,12 +199,12 @@ export const wasmConv = (launched: () => void) => (lhs: HostArray, rhs: HostArra
   if (total === 0) return result("float32", outShape, allocStorage("float32", 0))
   const rt = wasm()
   return rt.scoped(() => {
-    const pl = rt.copyIn(lhs.data)
-    const pr = rt.copyIn(rhs.data)
-    const po = rt.alloc(4 * total)
-    runConv(rt, lhs.shape, rhs.shape, p, outShape, pl, pr, po)
+    const pl = addressOf(rt, lhs)
+    const pr = addressOf(rt, rhs)
+    const out = resultBlock(rt, "float32", total)
+    runConv(rt, lhs.shape, rhs.shape, p, outShape, pl, pr, out.block.ptr)
     launched()
-    return result("float32", outShape, rt.copyOut("float32", po, total))
+    return out.wrap(outShape)
   })
 }
 

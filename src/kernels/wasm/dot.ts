@@ -10,7 +10,8 @@ import { allocStorage, sizeOf, stridesOf } from "../dtype.js"
 import { type HostArray, result } from "../HostArray.js"
 import { GEMM, type GemmFn, gemmModule } from "./gemm.js"
 import { type WasmRuntime, wasm } from "./runtime.js"
-import { parallelGemm } from "./threads.js"
+import { addressOf, resultBlock } from "./resident.js"
+import { type Epilogue, NO_EPILOGUE, parallelGemm } from "./threads.js"
 
 /** A dot_general as GEMMs: per batch element `C[M,N] = A[M,K] · B[K,N]`, element strides. */
 export interface DotPlan {
@@ -71,7 +72,7 @@ export const gemmOf = (rt: WasmRuntime): GemmFn => rt.instance("gemm", () => gem
  * Runs a planned dot_general on byte pointers `pa`, `pb` into `pc` (the output, contiguous).
  * Scratch panels come from the arena and are released before returning.
  */
-export const runDotPlan = (rt: WasmRuntime, p: DotPlan, pa: number, pb: number, pc: number): void => {
+export const runDotPlan = (rt: WasmRuntime, p: DotPlan, pa: number, pb: number, pc: number, e: Epilogue = NO_EPILOGUE): void => {
   const total = sizeOf(p.outShape)
   if (total === 0) return
   if (p.K === 0) {
@@ -90,7 +91,7 @@ export const runDotPlan = (rt: WasmRuntime, p: DotPlan, pa: number, pb: number, 
       ob += idx[d]! * p.batch.b[d]!
       oc += idx[d]! * p.batch.c[d]!
     }
-    parallelGemm(rt, gemm, p, pa + 4 * oa, pb + 4 * ob, pc + 4 * oc)
+    parallelGemm(rt, gemm, p, pa + 4 * oa, pb + 4 * ob, pc + 4 * oc, e)
     for (let d = idx.length - 1; d >= 0; d--) {
       if (++idx[d]! < p.batch.shape[d]!) break
       idx[d] = 0
@@ -144,11 +145,11 @@ export const wasmDotGeneral =
     const rt = wasm()
     const p = plan
     return rt.scoped(() => {
-      const pa = rt.copyIn(a.data)
-      const pb = rt.copyIn(b.data)
-      const pc = rt.alloc(4 * n)
-      runDotPlan(rt, p, pa, pb, pc)
+      const pa = addressOf(rt, a)
+      const pb = addressOf(rt, b)
+      const out = resultBlock(rt, "float32", n)
+      runDotPlan(rt, p, pa, pb, out.block.ptr)
       launched()
-      return result("float32", outShape, rt.copyOut("float32", pc, n))
+      return out.wrap(outShape)
     })
   }

@@ -12,21 +12,22 @@ import type { ReduceSpec } from "../fusion.js"
 import { type Expr, type LoopSpec, fusibleBinary, fusibleUnary, loopKey, loopModule } from "./expr.js"
 import { reduceKey, reduceModule } from "./reduce.js"
 import { wasm } from "./runtime.js"
+import { addressOf, resultBlock } from "./resident.js"
 
 const COMPARISONS = new Set(["eq", "ne", "lt", "le", "gt", "ge"])
 
-/** Runs a fused loop over host inputs and returns its outputs as host storage. */
-export const runLoop = (spec: LoopSpec, inputs: ReadonlyArray<Storage>, launched: () => void): Storage[] => {
+/** Runs a fused loop over its inputs (read where they live) into new resident results of `shape`. */
+export const runLoop = (spec: LoopSpec, inputs: ReadonlyArray<HostArray>, launched: () => void): HostArray[] => {
   const n = sizeOf(spec.shape)
-  if (n === 0) return spec.outs.map((o) => allocStorage(o.dtype, 0))
+  if (n === 0) return spec.outs.map((o) => result(o.dtype, spec.shape, allocStorage(o.dtype, 0)))
   const rt = wasm()
   const run = rt.instance(loopKey(spec), () => loopModule(spec, rt.limits)).run as (...ptrs: number[]) => void
   return rt.scoped(() => {
-    const ins = inputs.map((d) => rt.copyIn(d))
-    const outs = spec.outs.map(() => rt.alloc(4 * n))
-    run(...ins, ...outs)
+    const ins = inputs.map((x) => addressOf(rt, x))
+    const outs = spec.outs.map((o) => resultBlock(rt, o.dtype, n))
+    run(...ins, ...outs.map((o) => o.block.ptr))
     launched()
-    return spec.outs.map((o, k) => rt.copyOut(o.dtype, outs[k]!, n))
+    return outs.map((o) => o.wrap(spec.shape))
   })
 }
 
@@ -41,7 +42,7 @@ export const wasmBinarySupports = (op: BinaryOp, a: HostArray): boolean => fusib
 
 export const wasmUnary = (launched: () => void) => (op: UnaryOp, x: HostArray): HostArray => {
   const spec: LoopSpec = { shape: x.shape, leaves: [{ dtype: x.dtype, strides: stridesOf(x.shape) }], outs: [{ kind: "unary", op: op as never, x: leaf(0, x.dtype), dtype: x.dtype }] }
-  return result(x.dtype, x.shape, runLoop(spec, [x.data], launched)[0]!)
+  return runLoop(spec, [x], launched)[0]!
 }
 
 export const wasmBinary = (launched: () => void) => (op: BinaryOp, a: HostArray, b: HostArray): HostArray => {
@@ -52,7 +53,7 @@ export const wasmBinary = (launched: () => void) => (op: BinaryOp, a: HostArray,
     leaves: [view(a, shape), view(b, shape)],
     outs: [{ kind: "binary", op: op as never, a: leaf(0, a.dtype), b: leaf(1, b.dtype), dtype }]
   }
-  return result(dtype, shape, runLoop(spec, [a.data, b.data], launched)[0]!)
+  return runLoop(spec, [a, b], launched)[0]!
 }
 
 export const wasmSelect = (launched: () => void) => (pred: HostArray, onTrue: HostArray, onFalse: HostArray): HostArray => {
@@ -63,31 +64,31 @@ export const wasmSelect = (launched: () => void) => (pred: HostArray, onTrue: Ho
     leaves: [view(pred, shape), view(onTrue, shape), view(onFalse, shape)],
     outs: [{ kind: "select", pred: leaf(0, "bool"), t: leaf(1, dtype), f: leaf(2, dtype), dtype }]
   }
-  return result(dtype, shape, runLoop(spec, [pred.data, onTrue.data, onFalse.data], launched)[0]!)
+  return runLoop(spec, [pred, onTrue, onFalse], launched)[0]!
 }
 
 export const wasmConvert = (launched: () => void) => (x: HostArray, dtype: DType): HostArray => {
-  if (dtype === x.dtype) return result(dtype, x.shape, x.data)
+  if (dtype === x.dtype) return x
   const spec: LoopSpec = { shape: x.shape, leaves: [{ dtype: x.dtype, strides: stridesOf(x.shape) }], outs: [{ kind: "convert", x: leaf(0, x.dtype), dtype }] }
-  return result(dtype, x.shape, runLoop(spec, [x.data], launched)[0]!)
+  return runLoop(spec, [x], launched)[0]!
 }
 
 /** Whether the wasm reduction computes this call (float32 sum, max, min). */
 export const wasmReduceSupports = (op: ReduceOp, x: HostArray): boolean => x.dtype === "float32" && (op === "sum" || op === "max" || op === "min")
 
-/** Runs a fused reduction over host inputs and returns its output as host storage. */
-export const runReduceSpec = (spec: ReduceSpec, inputs: ReadonlyArray<Storage>, launched: () => void): Float32Array => {
+/** Runs a fused reduction over its inputs (read where they live) into a new resident result. */
+export const runReduceSpec = (spec: ReduceSpec, inputs: ReadonlyArray<HostArray>, launched: () => void): HostArray => {
   const outShape = spec.shape.filter((_, d) => !spec.axes.includes(d))
   const n = sizeOf(outShape)
-  if (n === 0) return new Float32Array(0)
+  if (n === 0) return result("float32", outShape, new Float32Array(0))
   const rt = wasm()
   const run = rt.instance(reduceKey(spec), () => reduceModule(spec, rt.limits)).run as (...ptrs: number[]) => void
   return rt.scoped(() => {
-    const ins = inputs.map((d) => rt.copyIn(d))
-    const out = rt.alloc(4 * n)
-    run(...ins, out)
+    const ins = inputs.map((x) => addressOf(rt, x))
+    const out = resultBlock(rt, "float32", n)
+    run(...ins, out.block.ptr)
     launched()
-    return rt.copyOut("float32", out, n) as Float32Array
+    return out.wrap(outShape)
   })
 }
 
@@ -100,5 +101,5 @@ export const wasmReduce = (launched: () => void) => (op: ReduceOp, x: HostArray,
     leaves: [{ dtype: "float32", strides: stridesOf(x.shape) }],
     expr: leaf(0, "float32")
   }
-  return result("float32", x.shape.filter((_, d) => !sorted.includes(d)), runReduceSpec(spec, [x.data], launched))
+  return runReduceSpec(spec, [x], launched)
 }

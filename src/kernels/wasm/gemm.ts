@@ -128,14 +128,20 @@ const packB = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
   })
 }
 
+/** Epilogue flags: what the GEMM applies to each result as it stores the last K block. */
+export const EPI_SCALE = 1
+export const EPI_BIAS = 2
+export const EPI_RELU = 4
+
 /**
- * `micro(kc, Ap, Bp, C, ldc, acc)`: the MR×NR tile `C (+)= Ap · Bp` over kc, C rows `ldc` bytes
- * apart; `acc` = 0 stores, 1 adds to what C holds.
+ * `micro(kc, Ap, Bp, C, ldc, acc, epi, scale, bias)`: the MR×NR tile `C (+)= Ap · Bp` over kc, C
+ * rows `ldc` bytes apart; `acc` = 0 stores, 1 adds to what C holds; then the epilogue `epi`:
+ * `· scale`, `+ bias[col]` (bias points at the tile's first column), `max(·, 0)`, in that order.
  */
 const micro = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
   const NR = 4 * NRV
-  const { fn: f } = mb.add("micro", [I32, I32, I32, I32, I32, I32], [])
-  const [kc, Ap, Bp, C, ldc, acc] = f.paramList(6)
+  const { fn: f } = mb.add("micro", [I32, I32, I32, I32, I32, I32, I32, F32, I32], [])
+  const [kc, Ap, Bp, C, ldc, acc, epi, scale, bias] = f.paramList(9)
   const V128 = 0x7b as const
   const accs: Local[][] = Array.from({ length: MR }, () => Array.from({ length: NRV }, () => f.local(V128)))
   const bs: Local[] = Array.from({ length: NRV }, () => f.local(V128))
@@ -159,36 +165,52 @@ const micro = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
     f.get(pb).i32(4 * NR).op("i32.add").set(pb)
   })
   f.get(C).set(row)
+  const val = f.local(V128)
   for (let r = 0; r < MR; r++) {
     for (let v = 0; v < NRV; v++) {
       f.get(acc)
-      f.if(
-        () => f.get(row).get(row).v128load(16 * v).get(accs[r]![v]!).simd("f32x4.add").v128store(16 * v),
-        () => f.get(row).get(accs[r]![v]!).v128store(16 * v)
-      )
+      f.if(() => f.get(row).v128load(16 * v).get(accs[r]![v]!).simd("f32x4.add").set(val), () => f.get(accs[r]![v]!).set(val))
+      f.get(epi)
+      f.if(() => {
+        f.get(epi).i32(EPI_SCALE).op("i32.and")
+        f.if(() => f.get(val).get(scale).simd("f32x4.splat").simd("f32x4.mul").set(val))
+        f.get(epi).i32(EPI_BIAS).op("i32.and")
+        f.if(() => f.get(val).get(bias).v128load(16 * v).simd("f32x4.add").set(val))
+        f.get(epi).i32(EPI_RELU).op("i32.and")
+        f.if(() => f.get(val).f32x4(0).simd("f32x4.max").set(val))
+      })
+      f.get(row).get(val).v128store(16 * v)
     }
     f.get(row).get(ldc).op("i32.add").set(row)
   }
 }
 
-/** `tile(tmp, C, ldc, rows, cols, acc)`: the valid `rows × cols` corner of an edge tile into C. */
+/** `tile(tmp, C, ldc, rows, cols, acc, epi, scale, bias)`: the valid `rows × cols` corner of an edge tile into C, with the epilogue. */
 const tile = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
   const NR = 4 * NRV
-  const { fn: f } = mb.add("tile", [I32, I32, I32, I32, I32, I32], [])
-  const [tmp, C, ldc, rows, cols, acc] = f.paramList(6)
+  const { fn: f } = mb.add("tile", [I32, I32, I32, I32, I32, I32, I32, F32, I32], [])
+  const [tmp, C, ldc, rows, cols, acc, epi, scale, bias] = f.paramList(9)
   const r = f.local(I32)
   const c = f.local(I32)
   const dst = f.local(I32)
   const src = f.local(I32)
+  const val = f.local(F32)
   f.for(r, 0, () => f.get(rows), 1, () => {
     f.for(c, 0, () => f.get(cols), 1, () => {
       f.get(C).get(r).get(ldc).op("i32.mul").op("i32.add").get(c).i32(4).op("i32.mul").op("i32.add").set(dst)
       f.get(tmp).get(r).i32(4 * NR).op("i32.mul").op("i32.add").get(c).i32(4).op("i32.mul").op("i32.add").set(src)
       f.get(acc)
-      f.if(
-        () => f.get(dst).get(dst).f32load().get(src).f32load().op("f32.add").f32store(),
-        () => f.get(dst).get(src).f32load().f32store()
-      )
+      f.if(() => f.get(dst).f32load().get(src).f32load().op("f32.add").set(val), () => f.get(src).f32load().set(val))
+      f.get(epi)
+      f.if(() => {
+        f.get(epi).i32(EPI_SCALE).op("i32.and")
+        f.if(() => f.get(val).get(scale).op("f32.mul").set(val))
+        f.get(epi).i32(EPI_BIAS).op("i32.and")
+        f.if(() => f.get(val).get(bias).get(c).i32(4).op("i32.mul").op("i32.add").f32load().op("f32.add").set(val))
+        f.get(epi).i32(EPI_RELU).op("i32.and")
+        f.if(() => f.get(val).f32(0).op("f32.max").set(val))
+      })
+      f.get(dst).get(val).f32store()
     })
   })
 }
@@ -202,13 +224,16 @@ const min = (f: Fn, a: () => void, b: () => void, out: Local): void => {
 }
 
 /**
- * `gemm(M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, Ap, Bp, tmp, m0, m1, n0, n1)`: rows [m0, m1)
- * and columns [n0, n1) of C (row stride `ldc` bytes) from A and B (byte pointers, byte strides).
+ * `gemm(M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, Ap, Bp, tmp, m0, m1, n0, n1, epi, scale, bias)`:
+ * rows [m0, m1) and columns [n0, n1) of C (row stride `ldc` bytes) from A and B (byte pointers,
+ * byte strides), the epilogue applied as the last K block is stored (bias: N values, stride 4).
  */
 const gemm = (mb: ModuleBuilder, { MR, NRV, KC, MC, NC }: GemmConfig, idx: { packA: number; packB: number; micro: number; tile: number }): void => {
   const NR = 4 * NRV
-  const { fn: f } = mb.add("gemm", Array<typeof I32>(18).fill(I32), [])
-  const [, , K, A, rsA, csA, B, rsB, csB, C, ldc, Ap, Bp, tmp, m0, m1, n0, n1] = f.paramList(18)
+  const { fn: f } = mb.add("gemm", [...Array<typeof I32>(19).fill(I32), F32, I32], [])
+  const [, , K, A, rsA, csA, B, rsB, csB, C, ldc, Ap, Bp, tmp, m0, m1, n0, n1, epi, scale, bias] = f.paramList(21)
+  const epiNow = f.local(I32)
+  const biasAt = f.local(I32)
   const jc = f.local(I32)
   const nc = f.local(I32)
   const pc = f.local(I32)
@@ -226,6 +251,8 @@ const gemm = (mb: ModuleBuilder, { MR, NRV, KC, MC, NC }: GemmConfig, idx: { pac
     f.for(pc, 0, () => f.get(K), KC, () => {
       min(f, () => f.i32(KC), () => f.get(K).get(pc).op("i32.sub"), kc)
       f.get(pc).i32(0).op("i32.gt_s").set(accum)
+      // the epilogue applies once, as the last K block is added
+      f.get(epi).i32(0).get(pc).get(kc).op("i32.add").get(K).op("i32.ge_s").op("select").set(epiNow)
       // packB(B + pc*rsB + jc*csB, rsB, csB, kc, nc, Bp)
       f.get(B).get(pc).get(rsB).op("i32.mul").op("i32.add").get(jc).get(csB).op("i32.mul").op("i32.add")
       f.get(rsB).get(csB).get(kc).get(nc).get(Bp).call(idx.packB)
@@ -239,20 +266,21 @@ const gemm = (mb: ModuleBuilder, { MR, NRV, KC, MC, NC }: GemmConfig, idx: { pac
             f.get(C).get(ic).get(ir).op("i32.add").get(ldc).op("i32.mul").op("i32.add").get(jc).get(jr).op("i32.add").i32(4).op("i32.mul").op("i32.add").set(cptr)
             f.get(mc).get(ir).op("i32.sub").set(rows)
             f.get(nc).get(jr).op("i32.sub").set(cols)
+            f.get(bias).get(jc).get(jr).op("i32.add").i32(4).op("i32.mul").op("i32.add").set(biasAt)
             f.get(rows).i32(MR).op("i32.ge_s").get(cols).i32(NR).op("i32.ge_s").op("i32.and")
             f.if(
               () => {
                 f.get(kc).get(Ap).get(ir).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
                 f.get(Bp).get(jr).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
-                f.get(cptr).get(ldc).get(accum).call(idx.micro)
+                f.get(cptr).get(ldc).get(accum).get(epiNow).get(scale).get(biasAt).call(idx.micro)
               },
               () => {
                 f.get(kc).get(Ap).get(ir).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
                 f.get(Bp).get(jr).get(kc).op("i32.mul").i32(4).op("i32.mul").op("i32.add")
-                f.get(tmp).i32(4 * NR).i32(0).call(idx.micro)
+                f.get(tmp).i32(4 * NR).i32(0).i32(0).f32(0).i32(0).call(idx.micro)
                 min(f, () => f.i32(MR), () => f.get(rows), rows)
                 min(f, () => f.i32(NR), () => f.get(cols), cols)
-                f.get(tmp).get(cptr).get(ldc).get(rows).get(cols).get(accum).call(idx.tile)
+                f.get(tmp).get(cptr).get(ldc).get(rows).get(cols).get(accum).get(epiNow).get(scale).get(biasAt).call(idx.tile)
               }
             )
           })
@@ -280,7 +308,8 @@ export type GemmFn = (
   B: number, rsB: number, csB: number,
   C: number, ldc: number,
   Ap: number, Bp: number, tmp: number,
-  m0: number, m1: number, n0: number, n1: number
+  m0: number, m1: number, n0: number, n1: number,
+  epi: number, scale: number, bias: number
 ) => void
 
 export { F32 }

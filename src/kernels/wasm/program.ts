@@ -17,6 +17,10 @@ import { type DotPlan, dotPlan, runDotPlan } from "./dot.js"
 import { loopKey, loopModule } from "./expr.js"
 import { reduceKey, reduceModule } from "./reduce.js"
 import { ALIGN, type WasmRuntime, wasm } from "./runtime.js"
+import { addressOf, resultBlock } from "./resident.js"
+import { EPI_BIAS, EPI_RELU, EPI_SCALE } from "./gemm.js"
+import { type Epilogue, NO_EPILOGUE } from "./threads.js"
+import type { DotEpilogue } from "../fusion.js"
 
 type Kernel = (...ptrs: number[]) => void
 
@@ -42,6 +46,15 @@ export interface WasmExecutable {
   run(inputs: ReadonlyArray<HostArray>): HostArray[]
   readonly stats: ExecutableStats
 }
+
+const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** A result over an already frozen shape (no copy of the shape per call). */
+const frozenResult = (dtype: DType, shape: ReadonlyArray<number>, data: HostArray["data"]): HostArray => Object.freeze({ dtype, shape, data })
 
 const align = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN
 
@@ -81,31 +94,30 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
   const nb = p.buffers.length
   const bytes = p.buffers.map((b) => align(4 * sizeOf(b.shape)))
   const fused = (s: Step): boolean => s.kind !== "host"
-  const inArenaPlan = new Array<boolean>(nb).fill(false)
+  // where each buffer lives during a run: "internal" (a slot of the program's scratch block),
+  // "result" (a resident block that becomes an output array), or "external" (an input, a
+  // constant or a host step's result, read where it lives)
+  const outputSet = new Set(p.outputs)
+  const kind = new Array<"internal" | "result" | "external">(nb).fill("external")
   const def = new Array<number>(nb).fill(-1)
   const last = new Array<number>(nb).fill(-2)
   p.steps.forEach((s, t) => {
     for (const b of stepWrites(s)) {
       def[b] = t
-      if (fused(s)) inArenaPlan[b] = true
+      if (fused(s)) kind[b] = outputSet.has(b) ? "result" : "internal"
     }
-    for (const b of stepReads(s)) {
-      last[b] = Math.max(last[b]!, t)
-      if (fused(s)) inArenaPlan[b] = true
-    }
+    for (const b of stepReads(s)) last[b] = Math.max(last[b]!, t)
   })
-  for (const b of p.outputs) last[b] = p.steps.length
   const offsets = new Array<number>(nb).fill(-1)
   const planner = new SlotPlanner()
   const dying = (t: number): number[] => offsets.map((_, b) => b).filter((b) => offsets[b]! >= 0 && Math.max(last[b]!, def[b]!) === t)
-  for (let b = 0; b < nb; b++) if (inArenaPlan[b] && def[b] === -1) offsets[b] = planner.alloc(bytes[b]!)
-  for (const b of dying(-1)) planner.release(offsets[b]!, bytes[b]!)
   p.steps.forEach((s, t) => {
-    for (const b of stepWrites(s)) if (inArenaPlan[b]) offsets[b] = planner.alloc(bytes[b]!)
+    for (const b of stepWrites(s)) if (kind[b] === "internal") offsets[b] = planner.alloc(bytes[b]!)
     for (const b of dying(t)) planner.release(offsets[b]!, bytes[b]!)
   })
   const arenaBytes = planner.top
-  const unplannedBytes = bytes.reduce((s, n, b) => s + (inArenaPlan[b] ? n : 0), 0)
+  const unplannedBytes = bytes.reduce((sum, n, b) => sum + (kind[b] === "internal" ? n : 0), 0)
+  const resultBuffers = [...new Set(p.outputs.filter((b) => kind[b] === "result"))]
 
   const dots = new Map<Step, DotPlan>()
   for (const s of p.steps) {
@@ -132,80 +144,86 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
   const stepCounts = { loop: 0, reduce: 0, dot: 0, host: 0 }
   for (const s of p.steps) stepCounts[s.kind]++
 
-  const run = (inputs: ReadonlyArray<HostArray>): HostArray[] => {
-    const rt = wasm()
-    return rt.scoped(() => {
+  const epilogueOf = (e: DotEpilogue, biasPtr: number): Epilogue => ({
+    flags: (e.scale !== undefined ? EPI_SCALE : 0) | (e.bias !== undefined ? EPI_BIAS : 0) | (e.relu ? EPI_RELU : 0),
+    scale: e.scale ?? 1,
+    bias: e.bias !== undefined ? biasPtr : 0
+  })
+
+  // per step: each kernel argument as (buffer, element offset)
+  const argSpecs: Array<Array<[number, number]>> = p.steps.map((s) =>
+    s.kind === "loop"
+      ? [...s.leaves.map((l): [number, number] => [l.buffer, l.offset]), ...s.outs.map((o): [number, number] => [o.buffer, 0])]
+      : s.kind === "reduce"
+        ? [...s.leaves.map((l): [number, number] => [l.buffer, l.offset]), [s.out, 0]]
+        : s.kind === "dot"
+          ? [[s.a.buffer, s.a.offset], [s.b.buffer, s.b.offset], [s.out, 0], ...(s.epilogue?.bias ? [[s.epilogue.bias.buffer, s.epilogue.bias.offset] as [number, number]] : [])]
+          : []
+  )
+  const outShapes = p.outputShapes.map((sh) => Object.freeze([...sh]))
+  const bufShapes = p.buffers.map((b) => Object.freeze([...b.shape]))
+  const sizes = p.buffers.map((b) => sizeOf(b.shape))
+  const args: number[][] = argSpecs.map((a) => new Array<number>(a.length))
+
+  const run = (inputs: ReadonlyArray<HostArray>): HostArray[] =>
+    wasm().scoped(() => {
+      const rt = wasm()
       const base = rt.alloc(Math.max(arenaBytes, ALIGN))
       const host = new Array<HostArray | undefined>(nb)
-      const inArena = new Array<boolean>(nb).fill(false)
-      p.inputs.forEach((b, i) => (host[b] = inputs[i]!))
+      const ptrs = new Array<number>(nb).fill(-1)
+      for (let i = 0; i < p.inputs.length; i++) host[p.inputs[i]!] = inputs[i]!
       for (const c of p.constants) host[c.buffer] = c.value
-      const ptr = (b: number): number => base + offsets[b]!
-      const toArena = (b: number): void => {
-        if (inArena[b]) return
-        const h = host[b]!
-        if (h.data.length > 0) {
-          if (h.data instanceof Float32Array) rt.f32(ptr(b), h.data.length).set(h.data)
-          else if (h.data instanceof Uint32Array) new Uint32Array(rt.memory.buffer, ptr(b), h.data.length).set(h.data)
-          else rt.i32(ptr(b), h.data.length).set(h.data)
-        }
-        inArena[b] = true
+      for (let b = 0; b < nb; b++) if (kind[b] === "internal") ptrs[b] = base + offsets[b]!
+      const results = new Map<number, ReturnType<typeof resultBlock>>()
+      for (const b of resultBuffers) {
+        const r = resultBlock(rt, p.buffers[b]!.dtype, sizes[b]!)
+        rt.touch(r.block)
+        results.set(b, r)
+        ptrs[b] = r.block.ptr
+      }
+      // an external buffer is read where it lives (a resident block, or a resident copy of host data)
+      const ptrOf = (b: number): number => {
+        let q = ptrs[b]!
+        if (q < 0) q = ptrs[b] = addressOf(rt, host[b]!)
+        return q
       }
       const toHost = (b: number): HostArray => {
         let h = host[b]
         if (h === undefined) {
-          const info = p.buffers[b]!
-          h = result(info.dtype as DType, info.shape, rt.copyOut(info.dtype, ptr(b), sizeOf(info.shape)))
+          const r = results.get(b)
+          h = r !== undefined ? r.wrap(bufShapes[b]!) : frozenResult(p.buffers[b]!.dtype, bufShapes[b]!, rt.copyOut(p.buffers[b]!.dtype, ptrs[b]!, sizes[b]!))
           host[b] = h
         }
         return h
       }
-      const wrote = (b: number): void => {
-        inArena[b] = true
-        host[b] = undefined
-      }
-      for (const s of p.steps) {
+      for (let t = 0; t < p.steps.length; t++) {
+        const s = p.steps[t]!
         const t0 = profiler === null ? 0 : performance.now()
-        switch (s.kind) {
-          case "loop":
-            for (const l of s.leaves) toArena(l.buffer)
-            kernelOf(rt, s)(...s.leaves.map((l) => ptr(l.buffer) + 4 * l.offset), ...s.outs.map((o) => ptr(o.buffer)))
-            s.outs.forEach((o) => wrote(o.buffer))
-            launched()
-            break
-          case "reduce":
-            for (const l of s.leaves) toArena(l.buffer)
-            kernelOf(rt, s)(...s.leaves.map((l) => ptr(l.buffer) + 4 * l.offset), ptr(s.out))
-            wrote(s.out)
-            launched()
-            break
-          case "dot":
-            toArena(s.a.buffer)
-            toArena(s.b.buffer)
-            runDotPlan(rt, dots.get(s)!, ptr(s.a.buffer) + 4 * s.a.offset, ptr(s.b.buffer) + 4 * s.b.offset, ptr(s.out))
-            wrote(s.out)
-            launched()
-            break
-          case "host": {
-            const outs = s.run(s.inputs.map(toHost))
-            s.outputs.forEach((b, k) => {
-              const info = p.buffers[b]!
-              const o = outs[k]!
-              host[b] = o.shape.length === info.shape.length && o.shape.every((d, i) => d === info.shape[i]) ? o : hostReshape(o, info.shape)
-              inArena[b] = false
-            })
-            for (const b of s.outputs) if (inArenaPlan[b]) toArena(b)
-            break
-          }
+        if (s.kind === "host") {
+          const outs = s.run(s.inputs.map(toHost))
+          s.outputs.forEach((b, k) => {
+            const o = outs[k]!
+            host[b] = sameShape(o.shape, bufShapes[b]!) ? o : hostReshape(o, bufShapes[b]!)
+            ptrs[b] = -1
+          })
+        } else {
+          const spec = argSpecs[t]!
+          const a = args[t]!
+          for (let k = 0; k < spec.length; k++) a[k] = ptrOf(spec[k]![0]) + 4 * spec[k]![1]
+          if (s.kind === "dot") {
+            const e = s.epilogue
+            runDotPlan(rt, dots.get(s)!, a[0]!, a[1]!, a[2]!, e === undefined ? NO_EPILOGUE : epilogueOf(e, a[3] ?? 0))
+          } else kernelOf(rt, s)(...a)
+          launched()
         }
         if (profiler !== null) profiler(s, performance.now() - t0)
       }
-      return p.outputs.map((b, k) => {
-        const h = toHost(b)
-        const shape = p.outputShapes[k]!
-        return h.shape.length === shape.length && h.shape.every((d, i) => d === shape[i]) ? h : hostReshape(h, shape)
-      })
+      const outs = new Array<HostArray>(p.outputs.length)
+      for (let k = 0; k < outs.length; k++) {
+        const h = toHost(p.outputs[k]!)
+        outs[k] = sameShape(h.shape, outShapes[k]!) ? h : hostReshape(h, outShapes[k]!)
+      }
+      return outs
     })
-  }
   return { run, stats: { arenaBytes, unplannedBytes, steps: stepCounts } }
 }

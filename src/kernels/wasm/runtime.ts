@@ -70,22 +70,40 @@ const canShare = (): boolean => {
   }
 }
 
-/** The memory, its arena and its instantiated modules. Created on first use. */
+/** A block of WebAssembly memory: where, how big, and who still needs it. */
+export interface Block {
+  readonly ptr: number
+  readonly bytes: number
+  /** Arrays (or cache entries) holding the block. */
+  refs: number
+  freed: boolean
+}
+
+/**
+ * The memory, its allocator and its instantiated modules. Created on first use.
+ *
+ * Memory is a first-fit heap of 64-byte-aligned blocks. Scratch space (a kernel's panels, a
+ * program's intermediates) is taken inside `scoped` and given back when the scope ends; results
+ * live in persistent blocks owned by `WasmArray`s (resident.ts), which stay in WebAssembly memory
+ * until they are garbage-collected or evicted under the resident budget.
+ */
 export class WasmRuntime {
   readonly memory: WasmMemory
   readonly shared: boolean
   readonly limits: MemoryImport
-  /** First free byte of the arena. */
+  /** End of the highest block ever handed out. */
   top = ALIGN
   /** Highest `top` reached (for the memory report). */
   peak = ALIGN
+  private free: Array<{ off: number; size: number }> = []
+  private scopes: Array<{ blocks: number[][]; pins: Block[] }> = []
   private readonly instances = new Map<string, WasmInstance>()
   private readonly modules = new Map<string, WasmModule>()
   /** Module compilations (cache misses) since start. */
   compiled = 0
   /** Times the memory grew since start. */
   grows = 0
-  /** Host arrays created by copying results out of the arena since start. */
+  /** Host arrays created by copying results out of WebAssembly memory since start. */
   copiesOut = 0
 
   constructor() {
@@ -93,20 +111,40 @@ export class WasmRuntime {
     const maximum = this.shared ? 32768 : 65536
     this.limits = { initial: 256, maximum, shared: this.shared }
     this.memory = new (webAssembly()!.Memory)(this.limits)
+    this.size = this.memory.buffer.byteLength
   }
 
-  /** Bytes the memory currently has. */
-  get size(): number {
-    return this.memory.buffer.byteLength
+  /** Bytes the memory currently has (kept in step with every grow). */
+  size: number = 0
+  private heap: { f32: Float32Array; i32: Int32Array; u32: Uint32Array; buffer: ArrayBuffer | SharedArrayBuffer } | null = null
+
+  /** Whole-memory views, rebuilt only after the memory grew (a grow replaces the buffer). */
+  views(): { f32: Float32Array; i32: Int32Array; u32: Uint32Array } {
+    const h = this.heap
+    if (h !== null && h.buffer.byteLength === this.size) return h
+    const buffer = this.memory.buffer
+    this.heap = { f32: new Float32Array(buffer), i32: new Int32Array(buffer), u32: new Uint32Array(buffer), buffer }
+    return this.heap
   }
 
-  /** Allocates `bytes` from the arena (aligned), growing the memory if needed. */
-  alloc(bytes: number): number {
+  /** `bytes` of memory (first fit among freed ranges, else past the top, growing the memory). */
+  private take(bytes: number): number {
+    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
+    for (let k = 0; k < this.free.length; k++) {
+      const f = this.free[k]!
+      if (f.size >= size) {
+        const off = f.off
+        if (f.size === size) this.free.splice(k, 1)
+        else this.free[k] = { off: f.off + size, size: f.size - size }
+        return off
+      }
+    }
     const ptr = this.top
-    const end = ptr + Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
+    const end = ptr + size
     if (end > this.size) {
       const pages = Math.ceil((end - this.size) / PAGE)
       this.memory.grow(pages)
+      this.size = this.memory.buffer.byteLength
       this.grows++
     }
     this.top = end
@@ -114,13 +152,112 @@ export class WasmRuntime {
     return ptr
   }
 
-  /** Runs `f` and releases every allocation it made afterwards. */
+  /** Returns a range to the heap (merged with its free neighbours; the top shrinks back). */
+  private give(off: number, bytes: number): void {
+    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
+    // binary search for the insertion point
+    let lo = 0
+    let hi = this.free.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.free[mid]!.off < off) lo = mid + 1
+      else hi = mid
+    }
+    this.free.splice(lo, 0, { off, size })
+    // merge with the next and the previous range
+    const cur = this.free[lo]!
+    const next = this.free[lo + 1]
+    if (next !== undefined && cur.off + cur.size === next.off) {
+      cur.size += next.size
+      this.free.splice(lo + 1, 1)
+    }
+    const prev = this.free[lo - 1]
+    if (prev !== undefined && prev.off + prev.size === cur.off) {
+      prev.size += cur.size
+      this.free.splice(lo, 1)
+    }
+    const last = this.free[this.free.length - 1]
+    if (last !== undefined && last.off + last.size === this.top) {
+      this.top = last.off
+      this.free.pop()
+    }
+  }
+
+  /** Scratch memory released when the innermost `scoped` call ends (which must be active). */
+  alloc(bytes: number): number {
+    const scope = this.scopes[this.scopes.length - 1]
+    if (scope === undefined) throw new Error("internal: WebAssembly scratch memory taken outside a scope")
+    const ptr = this.take(bytes)
+    scope.blocks.push([ptr, bytes])
+    return ptr
+  }
+
+  /** Runs `f`; its scratch memory is released and its pinned blocks unpinned when it ends. */
   scoped<A>(f: () => A): A {
-    const mark = this.top
+    const scope = { blocks: [] as number[][], pins: [] as Block[] }
+    this.scopes.push(scope)
     try {
       return f()
     } finally {
-      this.top = mark
+      this.scopes.pop()
+      for (let k = scope.blocks.length - 1; k >= 0; k--) this.give(scope.blocks[k]![0]!, scope.blocks[k]![1]!)
+      for (const b of scope.pins) this.pinned.set(b, (this.pinned.get(b) ?? 1) - 1)
+    }
+  }
+
+  // ---- persistent blocks (results and resident copies), bounded by the resident budget
+
+  /** Blocks that must not be evicted now (used by a running computation), with their pin counts. */
+  private readonly pinned = new Map<Block, number>()
+  /** Resident blocks in least-recently-used order, with how to evict each. */
+  private readonly lru = new Map<Block, () => void>()
+  /** Bytes held by resident blocks. */
+  residentBytes = 0
+  /** Bytes the resident blocks may hold before the least recently used are evicted. */
+  residentBudget = DEFAULT_RESIDENT_BUDGET
+  /** Resident blocks evicted (their data copied to the host first, if still referenced). */
+  evictions = 0
+
+  /** A persistent block: held until `release`; `evict` is how to give it up under memory pressure. */
+  persistent(bytes: number, evict: () => void): Block {
+    this.makeRoom(bytes)
+    const block: Block = { ptr: this.take(bytes), bytes, refs: 1, freed: false }
+    this.residentBytes += block.bytes
+    this.lru.set(block, evict)
+    return block
+  }
+
+  /** Marks `b` used now (most recently used) and, inside a scope, safe from eviction until it ends. */
+  touch(b: Block): void {
+    const evict = this.lru.get(b)
+    if (evict === undefined) return
+    this.lru.delete(b)
+    this.lru.set(b, evict)
+    const scope = this.scopes[this.scopes.length - 1]
+    if (scope !== undefined) {
+      scope.pins.push(b)
+      this.pinned.set(b, (this.pinned.get(b) ?? 0) + 1)
+    }
+  }
+
+  /** Drops one reference to `b`; the last frees it. */
+  release(b: Block): void {
+    if (b.freed || --b.refs > 0) return
+    b.freed = true
+    this.lru.delete(b)
+    this.pinned.delete(b)
+    this.residentBytes -= b.bytes
+    this.give(b.ptr, b.bytes)
+  }
+
+  /** Evicts least-recently-used unpinned blocks until `bytes` more fit in the budget. */
+  private makeRoom(bytes: number): void {
+    if (this.residentBytes + bytes <= this.residentBudget) return
+    for (const [b, evict] of [...this.lru]) {
+      if (this.residentBytes + bytes <= this.residentBudget) break
+      if ((this.pinned.get(b) ?? 0) > 0) continue
+      evict()
+      this.evictions++
     }
   }
 
@@ -136,13 +273,17 @@ export class WasmRuntime {
    * i32 0/1 (the kernels' representation of bool). Returns the byte pointer.
    */
   copyIn(data: Storage): number {
-    const n = data.length
-    const ptr = this.alloc(4 * n)
-    if (data instanceof Float32Array) this.f32(ptr, n).set(data)
-    else if (data instanceof Int32Array) this.i32(ptr, n).set(data)
-    else if (data instanceof Uint32Array) new Uint32Array(this.memory.buffer, ptr, n).set(data)
-    else this.i32(ptr, n).set(data)
+    const ptr = this.alloc(4 * data.length)
+    this.write(ptr, data)
     return ptr
+  }
+
+  /** Writes host storage at `ptr` (float32 as is, integers as their 32 bits, bool as i32 0/1). */
+  write(ptr: number, data: Storage): void {
+    const v = this.views()
+    if (data instanceof Float32Array) v.f32.set(data, ptr >> 2)
+    else if (data instanceof Uint32Array) v.u32.set(data, ptr >> 2)
+    else v.i32.set(data, ptr >> 2)
   }
 
   /** Copies `n` elements at `ptr` out into fresh host storage of `dtype`. */
@@ -150,13 +291,15 @@ export class WasmRuntime {
     this.copiesOut++
     const out = allocStorage(dtype, n)
     if (n === 0) return out
-    if (dtype === "float32") (out as Float32Array).set(this.f32(ptr, n))
-    else if (dtype === "int32") (out as Int32Array).set(this.i32(ptr, n))
-    else if (dtype === "uint32") (out as Uint32Array).set(new Uint32Array(this.memory.buffer, ptr, n))
+    const v = this.views()
+    const at = ptr >> 2
+    if (dtype === "float32") (out as Float32Array).set(v.f32.subarray(at, at + n))
+    else if (dtype === "int32") (out as Int32Array).set(v.i32.subarray(at, at + n))
+    else if (dtype === "uint32") (out as Uint32Array).set(v.u32.subarray(at, at + n))
     else {
-      const src = this.i32(ptr, n)
+      const src = v.i32
       const b = out as Uint8Array
-      for (let k = 0; k < n; k++) b[k] = src[k] !== 0 ? 1 : 0
+      for (let k = 0; k < n; k++) b[k] = src[at + k] !== 0 ? 1 : 0
     }
     return out
   }
@@ -210,6 +353,9 @@ export const MATH_IMPORTS = {
   pow: Math.pow,
   atan2: Math.atan2
 } as const
+
+/** Bytes of results and resident copies kept in WebAssembly memory before the least recently used go back to the host. */
+export const DEFAULT_RESIDENT_BUDGET = 512 * 1024 * 1024
 
 /** Kernel modules kept compiled. */
 export const MODULE_CAPACITY = 512

@@ -4,10 +4,11 @@
  * the calling thread taking the first. Each output element is still computed by one thread with
  * the same reduction order, so results are bit-identical for any thread count.
  *
- * Threads need SharedArrayBuffer and Atomics.wait (Node's `worker_threads`; in browsers a
- * cross-origin-isolated page, where the blocking wait is not allowed on the main thread, so
- * there tanka stays on one thread). Wherever they are missing the GEMM runs on the calling
- * thread: never an error. `TANKA_THREADS` or `setThreads(n)` chooses the count.
+ * Threads need shared memory: Node's `worker_threads`, or Web Workers in a cross-origin-isolated
+ * page (COOP/COEP headers), where the main thread, which may not block, spins on the short
+ * remainder instead of waiting. Wherever they are missing the GEMM runs on the calling thread:
+ * never an error. `TANKA_THREADS` or `setThreads(n)` chooses the count; in a browser the default
+ * is `navigator.hardwareConcurrency` (at most 8).
  */
 import type { DotPlan } from "./dot.js"
 import { GEMM, type GemmFn, gemmModule, scratchBytes } from "./gemm.js"
@@ -16,18 +17,28 @@ import type { WasmModule, WasmRuntime } from "./runtime.js"
 /** Multiply-adds below which a GEMM stays on one thread (the hand-off costs ~10-20 µs). */
 export const PARALLEL_MIN_WORK = 1 << 20
 
+/** What a GEMM applies to its results as it stores them: EPI_* flags, a scale, a bias pointer (N values). */
+export interface Epilogue {
+  readonly flags: number
+  readonly scale: number
+  readonly bias: number
+}
+
+export const NO_EPILOGUE: Epilogue = { flags: 0, scale: 1, bias: 0 }
+
 /** One GEMM of `p` on this thread over rows [m0, m1) and columns [n0, n1). */
-export const gemmRange = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, m0: number, m1: number, n0: number, n1: number): void => {
+export const gemmRange = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, m0: number, m1: number, n0: number, n1: number, e: Epilogue = NO_EPILOGUE): void => {
   rt.scoped(() => {
     const s = scratchBytes()
     const ap = rt.alloc(s.ap)
     const bp = rt.alloc(s.bp)
     const tmp = rt.alloc(s.tmp)
-    gemm(p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1)
+    gemm(p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1, e.flags, e.scale, e.bias)
   })
 }
 
-// control block per worker (Int32 slots): sequence number, done number, ready flag, error flag, 18 arguments
+// control block per worker (Int32 slots): sequence number, done number, ready flag, error flag,
+// 21 arguments (argument 19, the epilogue's scale, is read through a Float32Array of the same slots)
 const SLOTS = 32
 const SEQ = 0
 const DONE = 1
@@ -35,10 +46,11 @@ const READY = 2
 const FAILED = 3
 const ARG = 4
 
-const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads")
-const { memory, module, ctrl: buffer, base } = workerData
+/** The worker loop: wait for a task, run the GEMM on the shared memory, signal done. */
+const workerLoop = (init: string): string => `
+${init}
 const ctrl = new Int32Array(buffer)
+const ctrlF = new Float32Array(buffer)
 const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm
 let seen = 0
 Atomics.store(ctrl, base + ${READY}, 1)
@@ -48,7 +60,7 @@ for (;;) {
   if (s < 0) break
   try {
     const a = []
-    for (let k = 0; k < 18; k++) a.push(ctrl[base + ${ARG} + k])
+    for (let k = 0; k < 21; k++) a.push(k === 19 ? ctrlF[base + ${ARG} + k] : ctrl[base + ${ARG} + k])
     gemm(...a)
   } catch (e) {
     Atomics.store(ctrl, base + ${FAILED}, 1)
@@ -59,12 +71,45 @@ for (;;) {
 }
 `
 
+/** Node: the setup arrives as workerData. */
+const NODE_WORKER = workerLoop(`const { workerData } = require("node:worker_threads")
+const { memory, module, ctrl: buffer, base } = workerData`)
+
+/** Browsers: the setup arrives as the first message; the loop then blocks the worker (allowed there). */
+const WEB_WORKER = `self.onmessage = (event) => {
+  self.onmessage = null
+  const { memory, module, ctrl: buffer, base } = event.data
+  ${workerLoop("").replace(/\n/g, "\n  ")}
+}`
+
 interface NodeWorker {
   unref(): void
   terminate(): Promise<number>
 }
 interface WorkerThreads {
   Worker: new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker
+}
+interface WebWorker {
+  postMessage(message: unknown): void
+  terminate(): void
+}
+interface WebWorkerApi {
+  Worker: new (url: string) => WebWorker
+  URL: { createObjectURL(blob: unknown): string }
+  Blob: new (parts: string[], options: { type: string }) => unknown
+}
+
+/** A browser's Web Workers where they can share memory (a cross-origin-isolated page), else null. */
+const webWorkers = (): WebWorkerApi | null => {
+  const g = globalThis as { Worker?: unknown; Blob?: unknown; URL?: unknown; crossOriginIsolated?: boolean; process?: unknown }
+  if (g.process !== undefined || g.crossOriginIsolated !== true || typeof g.Worker !== "function" || typeof g.Blob !== "function") return null
+  return g as unknown as WebWorkerApi
+}
+
+/** True on a thread that may block in Atomics.wait (Node's main thread, any worker; not a browser's main thread). */
+const canBlock = (): boolean => {
+  const g = globalThis as { process?: unknown; document?: unknown }
+  return g.process !== undefined || g.document === undefined
 }
 
 /** Node's worker_threads, or null (browsers, or no `process.getBuiltinModule`). */
@@ -103,14 +148,24 @@ let requested: number | null = null
 
 class Pool {
   readonly ctrl: Int32Array
-  private readonly workers: NodeWorker[] = []
+  readonly ctrlF: Float32Array
+  private readonly workers: Array<{ terminate(): unknown }> = []
   private seq = 0
-  constructor(rt: WasmRuntime, module: WasmModule, size: number, wt: WorkerThreads) {
+  constructor(rt: WasmRuntime, module: WasmModule, size: number, api: { node: WorkerThreads } | { web: WebWorkerApi }) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * SLOTS * size))
+    this.ctrlF = new Float32Array(this.ctrl.buffer)
+    const url = "web" in api ? api.web.URL.createObjectURL(new api.web.Blob([WEB_WORKER], { type: "text/javascript" })) : ""
     for (let w = 0; w < size; w++) {
-      const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { memory: rt.memory, module, ctrl: this.ctrl.buffer, base: w * SLOTS } })
-      worker.unref()
-      this.workers.push(worker)
+      const setup = { memory: rt.memory, module, ctrl: this.ctrl.buffer, base: w * SLOTS }
+      if ("node" in api) {
+        const worker = new api.node.Worker(NODE_WORKER, { eval: true, workerData: setup })
+        worker.unref()
+        this.workers.push(worker)
+      } else {
+        const worker = new api.web.Worker(url)
+        worker.postMessage(setup)
+        this.workers.push(worker)
+      }
     }
   }
   get size(): number {
@@ -123,7 +178,10 @@ class Pool {
   /** Starts `args` on worker `w`. */
   start(w: number, args: ReadonlyArray<number>): void {
     const base = w * SLOTS
-    args.forEach((a, k) => (this.ctrl[base + ARG + k] = a))
+    args.forEach((a, k) => {
+      if (k === 19) this.ctrlF[base + ARG + k] = a
+      else this.ctrl[base + ARG + k] = a
+    })
     this.seq++
     Atomics.store(this.ctrl, base + SEQ, this.seq)
     Atomics.notify(this.ctrl, base + SEQ)
@@ -131,10 +189,12 @@ class Pool {
   /** Blocks until worker `w` has finished its last task. */
   wait(w: number): void {
     const base = w * SLOTS
+    const block = canBlock()
     for (;;) {
       const done = Atomics.load(this.ctrl, base + DONE)
       if (done === Atomics.load(this.ctrl, base + SEQ)) break
-      Atomics.wait(this.ctrl, base + DONE, done, 1000)
+      // a browser's main thread may not block: it spins on the (short) remainder of the GEMM
+      if (block) Atomics.wait(this.ctrl, base + DONE, done, 1000)
     }
     if (Atomics.load(this.ctrl, base + FAILED) !== 0) throw new Error("internal: a GEMM worker thread failed")
   }
@@ -142,7 +202,12 @@ class Pool {
     this.workers.forEach((worker, w) => {
       Atomics.store(this.ctrl, w * SLOTS + SEQ, -1)
       Atomics.notify(this.ctrl, w * SLOTS + SEQ)
-      worker.terminate().catch(() => undefined)
+      try {
+        const r = worker.terminate() as unknown
+        if (r instanceof Promise) r.catch(() => undefined)
+      } catch {
+        // already gone
+      }
     })
   }
 }
@@ -157,12 +222,13 @@ const poolFor = (rt: WasmRuntime, n: number): Pool | null => {
   pool?.close()
   pool = null
   const wt = workerThreads()
-  if (wt === null || typeof Atomics.wait !== "function") {
+  const web = wt === null ? webWorkers() : null
+  if ((wt === null && web === null) || typeof Atomics.wait !== "function") {
     poolFailed = true
     return null
   }
   try {
-    pool = new Pool(rt, rt.module("gemm", () => gemmModule(rt.limits, GEMM)), n - 1, wt)
+    pool = new Pool(rt, rt.module("gemm", () => gemmModule(rt.limits, GEMM)), n - 1, wt !== null ? { node: wt } : { web: web! })
   } catch {
     poolFailed = true
     return null
@@ -183,17 +249,20 @@ export const setThreads = (n: number): void => {
 export const getThreads = (): number => {
   const n = requested ?? defaultThreads()
   if (n <= 1) return 1
-  if (typeof SharedArrayBuffer !== "function" || workerThreads() === null || poolFailed) return 1
+  if (typeof SharedArrayBuffer !== "function" || (workerThreads() === null && webWorkers() === null) || poolFailed) return 1
   return n
 }
 
+/** GEMMs that ran split across threads since start (to check that threads engage). */
+export let parallelGemms = 0
+
 /** The GEMM of `p` at these pointers, split across the ready threads when it is large enough. */
-export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number): void => {
+export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: number, pb: number, pc: number, e: Epilogue = NO_EPILOGUE): void => {
   const n = p.M * p.N * p.K >= PARALLEL_MIN_WORK ? getThreads() : 1
   const pl = n > 1 ? poolFor(rt, n) : null
   const workers = pl === null ? [] : pl.ready()
   if (pl === null || workers.length === 0) {
-    gemmRange(rt, gemm, p, pa, pb, pc, 0, p.M, 0, p.N)
+    gemmRange(rt, gemm, p, pa, pb, pc, 0, p.M, 0, p.N, e)
     return
   }
   rt.scoped(() => {
@@ -211,13 +280,14 @@ export const parallelGemm = (rt: WasmRuntime, gemm: GemmFn, p: DotPlan, pa: numb
       const bp = rt.alloc(s.bp)
       const tmp = rt.alloc(s.tmp)
       const [m0, m1, n0, n1] = byCols ? [0, p.M, r[0], r[1]] : [r[0], r[1], 0, p.N]
-      return [p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1]
+      return [p.M, p.N, p.K, pa, 4 * p.rsA, 4 * p.csA, pb, 4 * p.rsB, 4 * p.csB, pc, 4 * p.N, ap, bp, tmp, m0, m1, n0, n1, e.flags, e.scale, e.bias]
     }
     const started: number[] = []
     ranges.slice(1).forEach((r, k) => {
       pl.start(workers[k]!, args(r))
       started.push(workers[k]!)
     })
+    parallelGemms++
     const mine = args(ranges[0]!)
     ;(gemm as (...a: number[]) => void)(...mine)
     for (const w of started) pl.wait(w)

@@ -178,7 +178,9 @@ export class Vec {
     // fmod(x, ±inf) = x for finite x; inf % anything is NaN (a - a)
     const bInf = this.op2("f32x4.eq", rb, this.k(Infinity))
     const aFinite = this.op2("f32x4.lt", this.op1("f32x4.abs", a), this.k(Infinity))
-    return this.sel(bInf, this.sel(aFinite, a, this.sub(a, a)), r2)
+    // a quotient past float32's range (b tiny against a): the remainder is below |b|, i.e. ±0 here
+    const qInf = this.op2("v128.and", this.op2("f32x4.eq", this.op1("f32x4.abs", q), this.k(Infinity)), this.op2("v128.and", aFinite, this.op2("f32x4.ne", b, this.k(0))))
+    return this.sel(bInf, this.sel(aFinite, a, this.sub(a, a)), this.sel(qInf, this.mul(a, this.k(0)), r2))
   }
 
   /** A float64 `Math` function applied lane by lane (results rounded to float32). */

@@ -6,6 +6,7 @@
 import { currentMode, recordWasmLaunch } from "../../kernels/backend.js"
 import type { Program } from "../../kernels/fusion.js"
 import { compileWasm, type WasmExecutable } from "../../kernels/wasm/program.js"
+import { compileGpujs, type GpujsExecutable } from "../../kernels/gpujsProgram.js"
 import type { ClosedJaxpr } from "../core/jaxpr.js"
 import { ConcreteTensor } from "../core/Tensor.js"
 import { lowerJaxpr } from "./lower.js"
@@ -13,19 +14,23 @@ import { lowerJaxpr } from "./lower.js"
 /** A lowered jaxpr and its executables per backend. */
 export interface Compiled {
   readonly program: Program
-  run(args: ReadonlyArray<ConcreteTensor>): ConcreteTensor[] | null
+  run(args: ReadonlyArray<ConcreteTensor>): ConcreteTensor[]
 }
 
-/** Lowers `closed` (once) and returns its runner; `run` gives null where no executor applies. */
+/** Lowers `closed` (once) and returns its runner for the backend selected at each call. */
 export const compile = (closed: ClosedJaxpr): Compiled => {
   const program = lowerJaxpr(closed)
   let wasmExec: WasmExecutable | null = null
+  let gpujsExec: GpujsExecutable | null = null
   return {
     program,
     run: (args) => {
-      if (currentMode() !== "wasm-simd") return null
-      wasmExec ??= compileWasm(program, recordWasmLaunch)
-      return wasmExec.run(args.map((a) => a.host)).map((h) => new ConcreteTensor(h))
+      const hosts = args.map((a) => a.host)
+      const outs =
+        currentMode() === "wasm-simd"
+          ? (wasmExec ??= compileWasm(program, recordWasmLaunch)).run(hosts)
+          : (gpujsExec ??= compileGpujs(program)).run(hosts)
+      return outs.map((h) => new ConcreteTensor(h))
     }
   }
 }

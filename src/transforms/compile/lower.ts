@@ -20,6 +20,7 @@ import { sizeOf, stridesOf } from "../../kernels/dtype.js"
 import {
   EXPENSIVE,
   type BufferInfo,
+  type DotEpilogue,
   type Expr,
   type Program,
   type Step,
@@ -473,5 +474,134 @@ export const lowerJaxpr = (closed: ClosedJaxpr): Program => {
   })
 
   const outBuffers = jaxpr.outs.map((a) => (a instanceof Lit ? litBuffer(a) : bufferOf(a)))
-  return { buffers, inputs, constants, steps, outputs: outBuffers, outputShapes: jaxpr.outs.map((a) => a.aval.shape) }
+  return { buffers, inputs, constants, steps: fuseEpilogues(steps, outBuffers, buffers), outputs: outBuffers, outputShapes: jaxpr.outs.map((a) => a.aval.shape) }
+}
+
+/** The leaves an expression reads. */
+const leavesOf = (e: Expr, acc: Set<number> = new Set()): Set<number> => {
+  switch (e.kind) {
+    case "leaf":
+      acc.add(e.index)
+      break
+    case "const":
+      break
+    case "unary":
+    case "convert":
+      leavesOf(e.x, acc)
+      break
+    case "binary":
+      leavesOf(e.a, acc)
+      leavesOf(e.b, acc)
+      break
+    case "select":
+      leavesOf(e.pred, acc)
+      leavesOf(e.t, acc)
+      leavesOf(e.f, acc)
+  }
+  return acc
+}
+
+/** `e` with leaf indices renumbered by `map`. */
+const renumber = (e: Expr, map: ReadonlyMap<number, number>): Expr => {
+  switch (e.kind) {
+    case "leaf":
+      return { ...e, index: map.get(e.index)! }
+    case "const":
+      return e
+    case "unary":
+    case "convert":
+      return { ...e, x: renumber(e.x, map) }
+    case "binary":
+      return { ...e, a: renumber(e.a, map), b: renumber(e.b, map) }
+    case "select":
+      return { ...e, pred: renumber(e.pred, map), t: renumber(e.t, map), f: renumber(e.f, map) }
+  }
+}
+
+/**
+ * Folds `max(d · scale + bias, 0)` (each part optional) into the dot producing `d` when that fused
+ * output is the dot's only reader: the GEMM applies it while storing its last K block, so the dot's
+ * result is never written and read back. The arithmetic and its order are the loop's.
+ */
+const fuseEpilogues = (steps: Step[], outputs: ReadonlyArray<number>, buffers: ReadonlyArray<BufferInfo>): Step[] => {
+  const out = [...steps]
+  for (let t = 0; t < out.length; t++) {
+    const d = out[t]!
+    if (d.kind !== "dot" || d.epilogue !== undefined || outputs.includes(d.out)) continue
+    const K = d.dims.lhsContracting.reduce((n, ax) => n * d.aShape[ax]!, 1)
+    if (K === 0) continue
+    const readers = out.map((s, k) => [s, k] as const).filter(([s]) => stepReads(s).includes(d.out))
+    if (readers.length !== 1) continue
+    const [loop, li] = readers[0]!
+    if (loop.kind !== "loop") continue
+    const outShape = dotOutShape(d)
+    const dLeaves = loop.leaves.map((l, j) => [l, j] as const).filter(([l]) => l.buffer === d.out)
+    if (dLeaves.length !== 1 || !same(loop.shape, outShape)) continue
+    const [dl, dj] = dLeaves[0]!
+    if (dl.offset !== 0 || !same(dl.strides, stridesOf(outShape))) continue
+    const users = loop.outs.filter((o) => leavesOf(o.expr).has(dj))
+    if (users.length !== 1) continue
+    const target = users[0]!
+    const nr = d.bShape.length - d.dims.rhsBatch.length - d.dims.rhsContracting.length
+    const nShape = outShape.slice(outShape.length - nr)
+    const epi = matchEpilogue(target.expr, dj, (j) => {
+      const l = loop.leaves[j]!
+      const want = [...new Array<number>(outShape.length - nr).fill(0), ...stridesOf(nShape)]
+      return buffers[l.buffer]!.dtype === "float32" && same(l.strides, want) ? { buffer: l.buffer, offset: l.offset } : null
+    })
+    if (epi === null) continue
+    out[t] = { ...d, out: target.buffer, epilogue: epi }
+    // the loop keeps its other outputs, and the leaves they read
+    const rest = loop.outs.filter((o) => o !== target)
+    if (rest.length === 0) {
+      out.splice(li, 1)
+      if (li < t) t--
+      continue
+    }
+    const used = [...new Set(rest.flatMap((o) => [...leavesOf(o.expr)]))].sort((a, b) => a - b)
+    const map = new Map(used.map((j, k) => [j, k]))
+    out[li] = { ...loop, leaves: used.map((j) => loop.leaves[j]!), outs: rest.map((o) => ({ buffer: o.buffer, expr: renumber(o.expr, map) })) }
+  }
+  return out
+}
+
+const dotOutShape = (d: Extract<Step, { kind: "dot" }>): number[] => {
+  const free = (rank: number, used: ReadonlyArray<number>): number[] => Array.from({ length: rank }, (_, i) => i).filter((i) => !used.includes(i))
+  return [
+    ...d.dims.lhsBatch.map((ax) => d.aShape[ax]!),
+    ...free(d.aShape.length, [...d.dims.lhsBatch, ...d.dims.lhsContracting]).map((ax) => d.aShape[ax]!),
+    ...free(d.bShape.length, [...d.dims.rhsBatch, ...d.dims.rhsContracting]).map((ax) => d.bShape[ax]!)
+  ]
+}
+
+/** Matches `max(add(mul(D, c), bias), 0)` with each layer optional (operands of add/mul/max in either order). */
+const matchEpilogue = (e: Expr, dj: number, biasLeaf: (j: number) => { buffer: number; offset: number } | null): DotEpilogue | null => {
+  const isZero = (x: Expr): boolean => x.kind === "const" && x.value === 0 && x.dtype === "float32"
+  let cur = e
+  let relu = false
+  if (cur.kind === "binary" && cur.op === "max") {
+    if (isZero(cur.b)) cur = cur.a
+    else if (isZero(cur.a)) cur = cur.b
+    else return null
+    relu = true
+  }
+  let bias: { buffer: number; offset: number } | undefined
+  if (cur.kind === "binary" && cur.op === "add") {
+    const [x, y] = cur.b.kind === "leaf" && cur.b.index !== dj ? [cur.a, cur.b] : [cur.b, cur.a]
+    if (y.kind !== "leaf" || y.index === dj) return null
+    const b = biasLeaf(y.index)
+    if (b === null) return null
+    bias = b
+    cur = x
+  }
+  let scale: number | undefined
+  if (cur.kind === "binary" && cur.op === "mul") {
+    const [x, c] = cur.b.kind === "const" ? [cur.a, cur.b] : [cur.b, cur.a]
+    if (c.kind !== "const" || c.dtype !== "float32") return null
+    scale = c.value
+    cur = x
+  }
+  if (cur.kind !== "leaf" || cur.index !== dj) return null
+  if (!relu && bias === undefined && scale === undefined) return null
+  return { relu, ...(bias ? { bias } : {}), ...(scale !== undefined ? { scale } : {}) }
 }

@@ -78,6 +78,48 @@ export const evalShape = <F extends (...args: any[]) => any>(f: Pure<F, "jax.eva
   }) as EvalShapeResult<F>
 }
 
+/**
+ * The cache key of a call whose every leaf is a tensor: its tree structure (object keys quoted,
+ * so no key can imitate structure) and each leaf's dtype and shape, built in one pass while
+ * collecting the leaves. Null when a leaf is anything else (numbers, shape structs).
+ */
+const signatureOf = (args: unknown, leaves: Tensor[]): string | null => {
+  let key = "@"
+  const go = (x: unknown): boolean => {
+    if (x instanceof Tensor) {
+      leaves.push(x)
+      const a = x.aval
+      key += `${a.dtype}[${a.shape.join(",")}]`
+      return true
+    }
+    if (Array.isArray(x)) {
+      key += "("
+      for (const c of x) {
+        if (!go(c)) return false
+        key += ","
+      }
+      key += ")"
+      return true
+    }
+    if (x === null || x === undefined) {
+      key += x === null ? "N" : "U"
+      return true
+    }
+    if (typeof x !== "object") return false
+    const proto = Object.getPrototypeOf(x)
+    if (proto !== Object.prototype && proto !== null) return false
+    key += "{"
+    for (const k of Object.keys(x).sort()) {
+      key += JSON.stringify(k) + ":"
+      if (!go((x as Record<string, unknown>)[k])) return false
+      key += ","
+    }
+    key += "}"
+    return true
+  }
+  return go(args) ? key : null
+}
+
 /** Options for `jax.jit`. */
 export interface JitOptions {
   /** How many input signatures to keep compiled (least recently used are dropped). Default 64. */
@@ -103,8 +145,19 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
   const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean; compiled?: Compiled }>()
   let traceCount = 0
   const lookup = (args: unknown[]) => {
+    // the common call (every leaf a tensor) is keyed in one pass; other calls take the general path
+    const fast: Tensor[] = []
+    const fastKey = signatureOf(args, fast)
+    if (fastKey !== null) {
+      const hit = cache.get(fastKey)
+      if (hit) {
+        cache.delete(fastKey)
+        cache.set(fastKey, hit)
+        return { entry: hit, tensors: fast }
+      }
+    }
     const [avals, def, tensors] = flattenAvals(args, "jax.jit")
-    const key = `${tree.showTreeDef(def)}|${avals.map(String).join(";")}`
+    const key = fastKey ?? `${tree.showTreeDef(def)}|${avals.map(String).join(";")}`
     let entry = cache.get(key)
     if (entry) {
       cache.delete(key)
@@ -130,8 +183,7 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
       // on concrete values outside any transform: run the compiled program (fused kernels, planned buffers)
       if (!stagingActive() && tensors.every((t) => t instanceof ConcreteTensor)) {
         entry.compiled ??= compile(entry.closed)
-        const outs = entry.compiled.run(tensors as ConcreteTensor[])
-        if (outs !== null) return tree.unflatten(entry.outDef, outs)
+        return tree.unflatten(entry.outDef, entry.compiled.run(tensors as ConcreteTensor[]))
       }
       return tree.unflatten(entry.outDef, evalClosed(entry.closed, tensors))
     })

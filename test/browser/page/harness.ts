@@ -19,6 +19,7 @@ export interface CheckResult {
 
 /** The gpu.js kernel class each mode must run (a silent fallback fails the check). */
 export const EXPECTED_CLASS: Record<string, string> = {
+  "wasm-simd": "WasmSimdKernel",
   webasm: "WebAssemblyKernel",
   cpu: "CPUKernel",
   webgl2: "WebGL2Kernel",

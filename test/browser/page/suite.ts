@@ -8,9 +8,10 @@ import type { CheckResult } from "./harness.js"
 import { runOpTable } from "./harness.js"
 import { runLimits } from "./limits.js"
 import { runTransforms } from "./transforms.js"
+import { runThreads } from "./threads.js"
 
 /** A part of the suite. */
-export type Part = "ops" | "transforms" | "limits"
+export type Part = "ops" | "transforms" | "limits" | "threads"
 
 const GPU = (gpujs as unknown as { GPU: { isWebGPUAvailable(): Promise<boolean>; isWebGL2Supported: boolean } }).GPU
 
@@ -31,6 +32,8 @@ const api = {
           return await runTransforms(mode)
         case "limits":
           return await runLimits(mode)
+        case "threads":
+          return await runThreads()
       }
     } catch (e) {
       return [{ suite: `${part}/${mode}`, name: "suite set-up", ok: false, ms: 0, kernelClass: null, detail: String((e as Error)?.message ?? e) }]

@@ -4,7 +4,7 @@
  * same computation in webasm, and the seed page's hk.lift example.
  */
 import { Effect } from "effect"
-import { hk, jax, jnp, type Tensor } from "../../../src/index.js"
+import { hk, jax, jnp, optax, type Tensor } from "../../../src/index.js"
 import * as K from "../../../src/kernels/index.js"
 import { assertAllclose } from "../../support/assertAllclose.js"
 import { check, type CheckResult } from "./harness.js"
@@ -105,6 +105,8 @@ export const runTransforms = async (mode: K.Mode): Promise<CheckResult[]> => {
     })
   )
 
+  out.push(...(await residencyChecks(suite, mode)))
+
   const liftWant = inWebasm(mode, liftRun)
   const liftName = "seed hk.lift example: inner params under inner/, output [3,4], equal to webasm"
   out.push(
@@ -118,4 +120,66 @@ export const runTransforms = async (mode: K.Mode): Promise<CheckResult[]> => {
     })
   )
   return out
+}
+
+/**
+ * Device residency (GL modes): a jitted training step keeps params, optimizer state and every
+ * intermediate on the GPU. After warm-up, one step uploads its batch (images and one-hot labels)
+ * and downloads its loss (read with item()), nothing else; adam's int32 step counter takes the
+ * exact integer path, which reads it back and sends it up again.
+ */
+const residencyChecks = async (suite: string, mode: K.Mode): Promise<CheckResult[]> => {
+  if (mode !== "webgl2" && mode !== "webgl") return []
+  const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([32, 10]), (m) => m(x))))
+  const loss = (p: hk.ParamTree, x: Tensor, y: Tensor) => Effect.map(net.apply(p, x), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(jax.nn.logSoftmax(logits), y), { axis: -1 }))))
+  // the batch comes from the host, as a data loader's would: images and one-hot labels
+  const batch = (i: number) => {
+    const y = new Float32Array(16 * 10)
+    for (let k = 0; k < 16; k++) y[k * 10 + ((k * 7 + i) % 10)] = 1
+    return { x: randn(100 + i, [16, 12]), y: jnp.array(y, { shape: [16, 10] }) }
+  }
+  const measure = (opt: optax.GradientTransformation<any>) => {
+    let params: hk.ParamTree = Effect.runSync(net.init(jax.random.key(0), batch(0).x))
+    let state = opt.init(params)
+    const step = jax.jit(jax.valueAndGrad(loss))
+    const update = jax.jit((p: hk.ParamTree, s: unknown, g: hk.ParamTree) => {
+      const [u, next] = opt.update(g, s as never, p)
+      return [optax.applyUpdates(p, u), next] as const
+    })
+    const losses: number[] = []
+    const one = (i: number) => {
+      const { x, y } = batch(i)
+      const [l, g] = Effect.runSync(step(params, x, y))
+      const next = update(params, state, g) as unknown as [hk.ParamTree, unknown]
+      params = next[0]
+      state = next[1] as typeof state
+      losses.push(l.item())
+    }
+    for (let i = 0; i < 3; i++) one(i)
+    const { x, y } = batch(3)
+    const before = K.transferStats()
+    const [l, g] = Effect.runSync(step(params, x, y))
+    const next = update(params, state, g) as unknown as [hk.ParamTree, unknown]
+    params = next[0]
+    state = next[1] as typeof state
+    losses.push(l.item())
+    const after = K.transferStats()
+    const final = Object.values(params).flatMap((b) => Object.values(b).flatMap(values))
+    return { uploads: after.uploads - before.uploads, downloads: after.downloads - before.downloads, losses, final }
+  }
+  const sgd = () => optax.sgd(0.1, { momentum: 0.9 })
+  const reference = inWebasm(mode, () => measure(sgd()))
+  return [
+    await check(suite, "jitted training step (sgd with momentum): params, state and intermediates stay on the GPU; one step uploads its batch (2 arrays) and downloads its loss, nothing else", mode, () => {
+      const r = measure(sgd())
+      expectEqual([r.uploads, r.downloads], [2, 1], "[uploads, downloads] of one step")
+      // and the numbers are those of the host path: four steps' losses and the final params
+      assertAllclose(r.losses, reference.losses, { atol: 1e-5, rtol: 1e-5 })
+      assertAllclose(r.final, reference.final, { atol: 1e-5, rtol: 1e-5 })
+    }),
+    await check(suite, "jitted training step (adam): batch in, loss out, plus adam's int32 step counter through the exact integer path", mode, () => {
+      const r = measure(optax.adam(0.01))
+      expectEqual([r.uploads, r.downloads], [3, 2], "[uploads, downloads] of one step (batch 2 + counter 1 up; loss 1 + counter 1 down)")
+    })
+  ]
 }
