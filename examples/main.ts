@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { parseArgs } from "node:util"
 import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
-import { jax } from "../src/index.js"
+import { hk, jax, type Tensor } from "../src/index.js"
 import { train } from "./train-mnist.js"
 import { seedTable } from "./seed-table.js"
 
@@ -99,6 +99,9 @@ const main = async () => {
   const opts = parse()
   mkdirSync(dirname(opts.checkpoint), { recursive: true })
   console.log(`tanka: training hk.nets.MLP([300, 100, 10]) for ${opts.epochs} epochs (batch ${opts.batchSize}, adam lr ${opts.lr}, seed ${opts.seed})`)
+  // hk.summary: the modules, shapes and parameter counts, by abstract evaluation (no kernel runs)
+  const mlp = (x: Tensor) => Effect.flatMap(hk.nets.MLP([300, 100, 10]), (m) => m(x))
+  console.log(`\n${await Effect.runPromise(hk.summary(mlp)({ shape: [opts.batchSize, 784], dtype: "float32" }))}\n`)
   const result = await Effect.runPromise(train({ ...opts, onStep: progress }))
   console.log(`\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% after ${result.seconds.toFixed(1)} s (loss ${result.firstLoss.toFixed(3)} -> ${result.finalLoss.toFixed(3)})`)
   console.log(`checkpoint saved to ${opts.checkpoint}; reloaded: test accuracy ${(100 * result.reloadedAccuracy).toFixed(2)}%${result.reloadedAccuracy === result.testAccuracy ? " (same)" : " (DIFFERENT)"}`)

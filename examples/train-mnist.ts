@@ -55,7 +55,7 @@ export const train = (opts: TrainOptions): Effect.Effect<TrainResult, unknown> =
     const { train: trainSet, test } = yield* data.loadMnist({ seed: opts.seed })
     log(`MNIST: ${trainSet.size} train / ${test.size} test digits; backend ${jax.getBackend().mode}`)
     const opt = optax.adam(opts.lr)
-    let params = yield* net.init(jax.random.key(opts.seed), jnp.zeros([1, 784]))
+    let params: hk.ParamTree = yield* net.init(jax.random.key(opts.seed), jnp.zeros([1, 784]))
     let optState = opt.init(params)
     const step = jax.jit(jax.valueAndGrad(loss))
     const update = jax.jit((p: hk.ParamTree, s: typeof optState, g: hk.ParamTree) => {

@@ -37,7 +37,8 @@ export {
   ModuleNameError,
   InvalidKeyError,
   InvalidParamsError,
-  WrappedTransformError
+  WrappedTransformError,
+  EnsembleSizeError
 } from "./effects/errors.js"
 export * as optax from "./nn/optim/index.js"
 export * as data from "./nn/data/index.js"
@@ -59,4 +60,4 @@ export { OptimizerError } from "./nn/optim/index.js"
 export { MnistLoadError } from "./nn/data/index.js"
 export { BackendUnavailableError, KernelLimitError, IndexOutOfRangeError, IntegerRangeError, KernelShapeError } from "./kernels/errors.js"
 export { ModuleConfigError } from "./nn/modules/errors.js"
-export { NewParametersError, BranchStructureError } from "./transforms/hk/errors.js"
+export { NewParametersError, BranchStructureError } from "./effects/wrapped/errors.js"

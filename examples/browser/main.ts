@@ -138,7 +138,7 @@ const frame = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
 const train = async (trainSet: data.Dataset, test: data.Dataset): Promise<void> => {
   const adam = optax.adam(LR)
-  let p = Effect.runSync(net.init(jax.random.key(0), jnp.zeros([1, 784])))
+  let p: hk.ParamTree = Effect.runSync(net.init(jax.random.key(0), jnp.zeros([1, 784])))
   let s = adam.init(p)
   const step = jax.jit(jax.valueAndGrad(loss))
   const update = jax.jit((pp: hk.ParamTree, ss: typeof s, g: hk.ParamTree) => {

@@ -199,6 +199,19 @@ export class InvalidParamsError extends Data.TaggedError("InvalidParamsError")<{
 }> {}
 
 /**
+ * `hk.ensemble`'s init or apply was given a number of keys (or stacked params) that is not the
+ * ensemble's size. A typed failure of `init`/`apply`.
+ *
+ * @example
+ * hk.ensemble(hk.transform(f), 4).init(jax.random.split(key, 3), x) // fails with EnsembleSizeError
+ */
+export class EnsembleSizeError extends Data.TaggedError("EnsembleSizeError")<{
+  readonly expected: number
+  readonly actual: number
+  readonly message: string
+}> {}
+
+/**
  * A wrapped transform (`hk.vmap`, `hk.scan`, `hk.whileLoop`, …) was used in a way it does not support.
  *
  * Haiku: e.g. `hk.vmap does not support setting split_rng to True during initialization …`.

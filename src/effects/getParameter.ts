@@ -8,7 +8,9 @@ import { sameShape } from "../transforms/core/aval.js"
 import type { DType } from "../kernels/dtype.js"
 import { CurrentModuleScope, Params, State, frameOf } from "./services.js"
 import { MissingInitializerError, MissingParameterError, MissingStateError, NonEmptyStateError, ParameterShapeError } from "./errors.js"
-import type { Frame } from "./Frame.js"
+import { buildTree, type Frame, type ParamTree } from "./Frame.js"
+import type { Here, ParamSlot } from "./paths.js"
+import { DO_NOT_STORE, Interceptors, LiftPrefix, runCreators, runGetters, runSetters, type AnyInitializer, type DoNotStore, type ValueContext } from "./interceptors.js"
 
 /**
  * Makes an initial value for a parameter or state: a tensor, or an Effect (random
@@ -45,40 +47,102 @@ export const bundleOf = (scope: { readonly moduleName: string } | null): string 
 /**
  * Creates (in init) or reuses a parameter of the current module. In apply a missing parameter
  * is a `MissingParameterError`; a shape mismatch is a `ParameterShapeError`. The same name in
- * the same scope returns the identical tensor.
+ * the same scope returns the identical tensor. Its requirement names the parameter
+ * (`hk.ParamSlot`), so a literal name types the key of `init`'s result (see `hk.module`).
  *
  * Haiku: `hk.get_parameter`.
  *
  * @example
  * const net = (x: Tensor) => Effect.map(hk.getParameter("w", [2, 2], jnp.ones), (w) => jnp.matmul(w, x))
  */
-export const getParameter = <R = never>(
-  name: string,
+export const getParameter = <R = never, const N extends string = string>(
+  name: N,
   shape: ReadonlyArray<number>,
   init?: Initializer<R>,
   options?: ValueOptions
-): Effect.Effect<Tensor, never, Params | R> =>
+): Effect.Effect<Tensor, never, ParamSlot<Here, N> | R> =>
   Effect.withFiber((fiber) => {
     const frame = frameOf(fiber, Params, "hk.getParameter")
     const bundle = bundleOf(fiber.getRef(CurrentModuleScope))
     const existing = frame.params.get(bundle, name)
     const dtype = options?.dtype ?? "float32"
+    const chains = fiber.getRef(Interceptors)
+    if (chains.paramCreators.length > 0 || chains.paramGetters.length > 0) {
+      return intercepted(frame, fiber.getRef(LiftPrefix), chains, bundle, name, shape, dtype, init, existing)
+    }
     if (existing !== undefined) {
       if (!sameShape(existing.shape, shape)) throw ParameterShapeError.make(`${bundle}/${name}`, existing.shape, shape, dtype)
       return Effect.succeed(existing)
     }
     if (frame.frozen) throw MissingParameterError.make(name, bundle)
-    if (init === undefined) {
-      throw new MissingInitializerError({
-        fullName: `${bundle}/${name}`,
-        message: `Initializer must be specified. Parameter '${bundle}/${name}' does not exist yet, so it has to be created, and no init was given: pass one, e.g. hk.getParameter("${name}", ${showShape(shape)}, jnp.zeros).`
-      })
-    }
+    if (init === undefined) throw missingInit(bundle, name, shape)
     return runInit(init, shape, dtype, `${bundle}/${name}`, (t) => {
       frame.params.set(bundle, name, t)
       return t
     })
   })
+
+const missingInit = (bundle: string, name: string, shape: ReadonlyArray<number>) =>
+  new MissingInitializerError({
+    fullName: `${bundle}/${name}`,
+    message: `Initializer must be specified. Parameter '${bundle}/${name}' does not exist yet, so it has to be created, and no init was given: pass one, e.g. hk.getParameter("${name}", ${showShape(shape)}, jnp.zeros).`
+  })
+
+/** `getParameter` with creators and getters in the fiber: Haiku's order — creators (only when missing), store, getters, shape check. */
+const intercepted = (
+  frame: Frame,
+  liftPrefix: string | null,
+  chains: { readonly paramCreators: ReadonlyArray<any>; readonly paramGetters: ReadonlyArray<any> },
+  bundle: string,
+  name: string,
+  shape: ReadonlyArray<number>,
+  dtype: DType,
+  init: Initializer<any> | undefined,
+  existing: Tensor | undefined
+): Effect.Effect<Tensor, never, any> => {
+  const ctx: ValueContext = {
+    collection: "param",
+    fullName: `${bundle}/${name}`,
+    moduleName: bundle,
+    name,
+    originalShape: [...shape],
+    originalDtype: dtype,
+    originalInit: init,
+    liftedPrefixName: frame.frozen ? null : liftPrefix
+  }
+  let value: Effect.Effect<Tensor | DoNotStore, never, any>
+  if (existing !== undefined) value = Effect.succeed(existing)
+  else {
+    if (frame.frozen && chains.paramCreators.length === 0) throw MissingParameterError.make(name, bundle)
+    const ini: AnyInitializer = init ?? (() => {
+      throw missingInit(bundle, name, shape)
+    })
+    value = Effect.map(runCreators(chains.paramCreators, ctx, shape, dtype, ini), (v) => {
+      if (v === DO_NOT_STORE) return v
+      // Haiku: a parameter that has to be created in apply is missing, even if a creator could make it
+      if (frame.frozen) throw MissingParameterError.make(name, bundle)
+      frame.params.set(bundle, name, v)
+      return v
+    })
+  }
+  return Effect.flatMap(value, (v) => {
+    if (chains.paramGetters.length > 0) return runGetters(chains.paramGetters, ctx, v)
+    if (v === DO_NOT_STORE) return runGetters([], ctx, v) // dies: nothing supplies the value
+    if (!sameShape(v.shape, shape)) throw ParameterShapeError.make(`${bundle}/${name}`, v.shape, shape, dtype)
+    return Effect.succeed(v)
+  })
+}
+
+/**
+ * The parameters visible in the running transform, as a two-level tree (runs no getter).
+ *
+ * Haiku: `hk.experimental.get_params`.
+ *
+ * @example
+ * const shared: hk.Getter = (next, v, ctx) => ctx.moduleName === "dec" ? Effect.map(hk.getParams(), (p) => p["enc"]!["w"]!) : next(v)
+ */
+export const getParams = (): Effect.Effect<ParamTree, never, Params> =>
+  Effect.withFiber((fiber) => Effect.succeed(buildTree(frameOf(fiber, Params, "hk.getParams").params.entries())))
 
 /** The stateful handler that replaces the one whose frame keeps no state. */
 const statefulFix = (handler: string): string =>
@@ -114,18 +178,34 @@ export const getState = <R = never>(
     const frame = frameOf(fiber, State, "hk.getState")
     const state = stateFrame(frame, "hk.getState")
     const bundle = bundleOf(fiber.getRef(CurrentModuleScope))
+    const chains = fiber.getRef(Interceptors)
+    const dtype = options?.dtype ?? "float32"
+    const ctx = (): ValueContext => ({
+      collection: "state",
+      fullName: `${bundle}/${name}`,
+      moduleName: bundle,
+      name,
+      originalShape: shape === undefined ? [] : [...shape],
+      originalDtype: dtype,
+      originalInit: init,
+      liftedPrefixName: frame.frozen ? null : fiber.getRef(LiftPrefix)
+    })
+    const read = (v: Tensor | DoNotStore): Effect.Effect<Tensor, never, any> =>
+      chains.stateGetters.length > 0 ? runGetters(chains.stateGetters, ctx(), v) : v === DO_NOT_STORE ? runGetters([], ctx(), v) : Effect.succeed(v)
     const pair = state.get(bundle, name)
-    if (pair !== undefined) return Effect.succeed(pair.current)
+    if (pair !== undefined) return read(pair.current)
     if (init === undefined) {
       throw new MissingStateError({ name, module: bundle, message: `No value for '${name}' in '${bundle}', perhaps set an init function? State is created by the first hk.getState(name, shape, init) or hk.setState(name, value).` })
     }
     if (shape === undefined) {
       throw new MissingStateError({ name, module: bundle, message: `Must provide shape and dtype to initialize '${name}' in '${bundle}': hk.getState("${name}", shape, init).` })
     }
-    return runInit(init, shape, options?.dtype ?? "float32", `${bundle}/${name}`, (t) => {
+    const store = (t: Tensor) => {
       state.set(bundle, name, { initial: t, current: t })
       return t
-    })
+    }
+    if (chains.stateCreators.length === 0) return runInit(init, shape, dtype, `${bundle}/${name}`, store)
+    return Effect.flatMap(runCreators(chains.stateCreators, ctx(), shape, dtype, init as AnyInitializer), (v) => read(v === DO_NOT_STORE ? v : store(v)))
   })
 
 /**
@@ -141,9 +221,26 @@ export const setState = (name: string, value: Tensor): Effect.Effect<void, never
   Effect.withFiber((fiber) => {
     const frame = frameOf(fiber, State, "hk.setState")
     const state = stateFrame(frame, "hk.setState")
-    if (!(value instanceof Tensor)) throw new MissingStateError({ name, module: bundleOf(fiber.getRef(CurrentModuleScope)), message: `hk.setState("${name}", value): value must be a Tensor, got ${value === null ? "null" : typeof value}.` })
-    state.setCurrent(bundleOf(fiber.getRef(CurrentModuleScope)), name, value)
-    return Effect.void
+    const bundle = bundleOf(fiber.getRef(CurrentModuleScope))
+    if (!(value instanceof Tensor)) throw new MissingStateError({ name, module: bundle, message: `hk.setState("${name}", value): value must be a Tensor, got ${value === null ? "null" : typeof value}.` })
+    const setters = fiber.getRef(Interceptors).setters
+    if (setters.length === 0) {
+      state.setCurrent(bundle, name, value)
+      return Effect.void
+    }
+    const ctx: ValueContext = {
+      collection: "state",
+      fullName: `${bundle}/${name}`,
+      moduleName: bundle,
+      name,
+      originalShape: value.shape,
+      originalDtype: value.dtype,
+      originalInit: undefined,
+      liftedPrefixName: frame.frozen ? null : fiber.getRef(LiftPrefix)
+    }
+    return Effect.map(runSetters(setters, ctx, value), (v) => {
+      if (v !== DO_NOT_STORE) state.setCurrent(bundle, name, v)
+    })
   })
 
 /**

@@ -12,6 +12,8 @@ import { Effect } from "effect"
 import { CurrentModuleScope, Naming, frameOf, type ModuleScope } from "./services.js"
 import { NameTable, type Frame } from "./Frame.js"
 import { ModuleNameError } from "./errors.js"
+import { callMethod, type ModuleInfo } from "./interceptors.js"
+import type { Erase, Rebase } from "./paths.js"
 
 const CAMEL = /((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))/g
 
@@ -66,31 +68,67 @@ export const uniqueName = (frame: Frame, scope: ModuleScope | null, name: string
  * A module's identity, given to its `build` function: its full name and the scopes its
  * methods run in.
  */
-export interface ModuleHandle {
+export interface ModuleHandle<Name extends string = string> {
   /** The full name, e.g. `"mlp/~/linear_0"` (the parameter bundle of this module). */
   readonly moduleName: string
   /** The last path segment, e.g. `"linear_0"`. */
   readonly name: string
   /** Run `body` as this module's `__call__`: its parameters go to `moduleName`, children are `moduleName/child`. */
-  call<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+  call<A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, Rebase<R, Name>>
   /** Run `body` as method `methodName`: parameters go to `moduleName`, children are `moduleName/~methodName/child`. */
-  method<A, E, R>(methodName: string, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R>
+  method<A, E, R>(methodName: string, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, Rebase<R, Name>>
+  /**
+   * A method of the module other than calling it (Haiku: a public method such as `Embed.attend`):
+   * each call runs through the method interceptors (`hk.interceptMethods`) and then `f` in the
+   * method's scope (`moduleName/~methodName/child` for children).
+   */
+  defineMethod<Args extends any[], A, E, R>(methodName: string, f: (...args: Args) => Effect.Effect<A, E, R>): (...args: Args) => Effect.Effect<A, E, Rebase<R, Name>>
+}
+
+/** What a module tells `hk.summary` and method interceptors about itself, beyond its name. */
+export interface ModuleDescription {
+  /** Its kind (Haiku's class name), e.g. `"Linear"`. */
+  readonly kind?: string
+  /** Its constructor options, for display. */
+  readonly config?: Readonly<Record<string, unknown>>
 }
 
 const inScope = <A, E, R>(moduleName: string, methodName: string, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.suspend(() => Effect.provideService(body, CurrentModuleScope, { moduleName, methodName, names: new NameTable() }))
 
-const handle = (moduleName: string): ModuleHandle => ({
-  moduleName,
-  name: moduleName.slice(moduleName.lastIndexOf("/") + 1),
-  call: (body) => inScope(moduleName, "__call__", body),
-  method: (methodName, body) => inScope(moduleName, methodName, body)
-})
+const handle = (info: ModuleInfo): ModuleHandle<any> =>
+  ({
+    moduleName: info.moduleName,
+    name: info.name,
+    call: <A, E, R>(body: Effect.Effect<A, E, R>) => inScope(info.moduleName, "__call__", body),
+    method: <A, E, R>(methodName: string, body: Effect.Effect<A, E, R>) => inScope(info.moduleName, methodName, body),
+    defineMethod:
+      <Args extends any[], A, E, R>(methodName: string, f: (...args: Args) => Effect.Effect<A, E, R>) =>
+      (...args: Args) =>
+        callMethod(info, methodName, (...a: any[]) => inScope(info.moduleName, methodName, Effect.suspend(() => f(...(a as Args)))), args) as Effect.Effect<A, E, R>
+  }) as unknown as ModuleHandle<any>
+
+/** `value` with calls going through the method interceptors (as `__call__`), keeping its properties. */
+const interceptable = <T>(value: T, info: ModuleInfo): T => {
+  if (typeof value !== "function") return value
+  const fn = value as unknown as (...args: any[]) => unknown
+  const wrapped = (...args: any[]) => callMethod(info, "__call__", fn, args)
+  const { length: _l, name: _n, prototype: _p, ...props } = Object.getOwnPropertyDescriptors(fn)
+  Object.defineProperties(wrapped, props)
+  Object.defineProperty(wrapped, "name", { value: info.name, enumerable: true, configurable: true, writable: false })
+  return wrapped as unknown as T
+}
 
 /**
  * Define and construct a module: reserves a unique name for `name` in the current scope, then
  * runs `build(self)` as the module's constructor (children built there are `name/~/child`).
- * `build` returns the module value, typically a function whose body runs in `self.call(...)`.
+ * `build` returns the module value, typically a function whose body runs in `self.call(...)`;
+ * calls of a function value go through the method interceptors (`hk.interceptMethods`) as
+ * `__call__`. `description` names the module's kind and options for `hk.summary`.
+ *
+ * With a literal `name`, the parameters the module's methods create with `hk.getParameter` are
+ * typed by path: `init`'s result has the key `name` with those names (children's paths are not
+ * followed: a module with submodules gives the general `ParamTree`).
  *
  * Haiku: subclassing `hk.Module` (`__init__` + `__call__`).
  *
@@ -100,18 +138,26 @@ const handle = (moduleName: string): ModuleHandle => ({
  *     self.call(Effect.map(hk.getParameter("s", [], jnp.ones), (s) => jnp.multiply(x, s))))
  * // inside a transform: const scale = yield* Scale(); yield* scale(x)  → params { scale: { s } }
  */
-export const module = <T, E = never, R = never>(name: string, build: (self: ModuleHandle) => T | Effect.Effect<T, E, R>): Effect.Effect<T, E, R | Naming> =>
+export const module = <T, E = never, R = never, const Name extends string = string>(
+  name: Name,
+  build: (self: ModuleHandle<Name>) => T | Effect.Effect<T, E, R>,
+  description: ModuleDescription = {}
+): Effect.Effect<T, E, Rebase<R, Name> | Naming> =>
   Effect.withFiber((fiber) => {
     const frame = frameOf(fiber, Naming, `hk.module("${name}")`)
     const moduleName = uniqueName(frame, fiber.getRef(CurrentModuleScope), name)
-    const self = handle(moduleName)
-    return inScope(
-      moduleName,
-      "__init__",
-      Effect.suspend(() => {
-        const out = build(self)
-        return Effect.isEffect(out) ? out : Effect.succeed(out)
-      })
+    const info: ModuleInfo = { moduleName, name: moduleName.slice(moduleName.lastIndexOf("/") + 1), kind: description.kind, config: description.config }
+    const self = handle(info)
+    return (Effect.map as any)(
+      inScope(
+        moduleName,
+        "__init__",
+        Effect.suspend(() => {
+          const out = build(self)
+          return Effect.isEffect(out) ? out : Effect.succeed(out)
+        })
+      ),
+      (value: T) => interceptable(value, info)
     )
   })
 
@@ -124,7 +170,7 @@ export const module = <T, E = never, R = never>(name: string, build: (self: Modu
  * @example
  * hk.nameScope("encoder", hk.getParameter("w", [3], jnp.zeros)) // params { encoder: { w } }
  */
-export const nameScope = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Naming> =>
+export const nameScope = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, Erase<R> | Naming> =>
   Effect.withFiber((fiber) => {
     if (!name || name.startsWith("/")) throw new ModuleNameError({ name, message: `Name scopes must not start with / (got '${name}'): give a relative name such as "block/inner".` })
     const frame = frameOf(fiber, Naming, "hk.nameScope")
@@ -133,7 +179,7 @@ export const nameScope = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>)
       const moduleName = uniqueName(frame, scope, part)
       scope = { moduleName, methodName: "__call__", names: new NameTable() }
     }
-    return Effect.provideService(effect, CurrentModuleScope, scope)
+    return Effect.provideService(effect, CurrentModuleScope, scope) as Effect.Effect<A, E, any>
   })
 
 /** A constructed module: a function of its inputs, with its name attached. */

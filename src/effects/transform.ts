@@ -11,6 +11,7 @@ import { UnexpectedTracerError } from "../transforms/core/errors.js"
 import type { HaikuService } from "../transforms/raw/purity.js"
 import { Frame, NameTable, ParamStore, StateStore, buildTree, toSequence, type KeyLike, type ParamTree, type StateTree } from "./Frame.js"
 import { NestedInitAllowed, frameContext, maybeFrame, runIn, type HaikuServices, type State } from "./services.js"
+import type { ParamsOf } from "./paths.js"
 import {
   APPLY_ERRORS,
   APPLY_WITH_STATE_ERRORS,
@@ -39,10 +40,10 @@ export type Outer<O> = Exclude<ContextOf<O>, HaikuServices>
  *
  * Haiku: `hk.Transformed`.
  */
-export interface Transformed<Args extends any[], A, E, R> {
+export interface Transformed<Args extends any[], A, E, R, P = ParamTree> {
   readonly kind: "Transformed"
-  /** Runs `f` and returns the parameters it created. */
-  readonly init: (key: KeyLike, ...args: Args) => Effect.Effect<ParamTree, E | InitError, R>
+  /** Runs `f` and returns the parameters it created (typed by path where the modules say: see `hk.ParamSlot`). */
+  readonly init: (key: KeyLike, ...args: Args) => Effect.Effect<P, E | InitError, R>
   /** Runs `f` with the given parameters (frozen: none are created). */
   readonly apply: (params: ParamTree | null, key: KeyLike, ...args: Args) => Effect.Effect<A, E | ApplyError, R>
 }
@@ -53,10 +54,10 @@ export interface Transformed<Args extends any[], A, E, R> {
  *
  * Haiku: `hk.TransformedWithState`.
  */
-export interface TransformedWithState<Args extends any[], A, E, R> {
+export interface TransformedWithState<Args extends any[], A, E, R, P = ParamTree> {
   readonly kind: "TransformedWithState"
-  /** Runs `f`; returns the params and the *initial* state. */
-  readonly init: (key: KeyLike, ...args: Args) => Effect.Effect<readonly [ParamTree, StateTree], E | InitError, R>
+  /** Runs `f`; returns the params (typed by path where the modules say) and the *initial* state. */
+  readonly init: (key: KeyLike, ...args: Args) => Effect.Effect<readonly [P, StateTree], E | InitError, R>
   /** Runs `f`; returns its output and the *current* state. */
   readonly apply: (params: ParamTree | null, state: StateTree | null, key: KeyLike, ...args: Args) => Effect.Effect<readonly [A, StateTree], E | ApplyWithStateError, R>
 }
@@ -209,7 +210,7 @@ const SIG = "apply(params, key, ...args) for hk.transform and apply(params, stat
  * const params = Effect.runSync(init(jax.random.key(0), jnp.ones([2, 2])))
  * const y = Effect.runSync(apply(params, null, jnp.ones([2, 2])))
  */
-export const transform = <F extends Fn>(f: Stateless<F>): Transformed<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>> => {
+export const transform = <F extends Fn>(f: Stateless<F>): Transformed<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>, ParamsOf<ContextOf<ReturnType<F>>>> => {
   const fn = f as unknown as Fn
   return {
     kind: "Transformed",
@@ -225,7 +226,7 @@ export const transform = <F extends Fn>(f: Stateless<F>): Transformed<Parameters
         (_, out) => out,
         false
       )
-  } as unknown as Transformed<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>>
+  } as unknown as Transformed<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>, ParamsOf<ContextOf<ReturnType<F>>>>
 }
 
 /**
@@ -241,7 +242,7 @@ export const transform = <F extends Fn>(f: Stateless<F>): Transformed<Parameters
  * const [params, state] = Effect.runSync(init(null))
  * const [, state1] = Effect.runSync(apply(params, state, null)) // n = 1
  */
-export const transformWithState = <F extends Fn>(f: F): TransformedWithState<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>> =>
+export const transformWithState = <F extends Fn>(f: F): TransformedWithState<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>, ParamsOf<ContextOf<ReturnType<F>>>> =>
   ({
     kind: "TransformedWithState",
     init: (key: KeyLike, ...args: unknown[]) =>
@@ -258,10 +259,10 @@ export const transformWithState = <F extends Fn>(f: F): TransformedWithState<Par
         (frame, out) => [out, stateTree(frame.state!, "current")] as const,
         true
       )
-  }) as unknown as TransformedWithState<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>>
+  }) as unknown as TransformedWithState<Parameters<F>, ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Outer<ReturnType<F>>, ParamsOf<ContextOf<ReturnType<F>>>>
 
 /** Any transformed pair `withoutApplyRng` accepts. */
-export type AnyTransformed = Transformed<any, any, any, any> | TransformedWithState<any, any, any, any> | { readonly kind: "MultiTransformed" | "MultiTransformedWithState"; readonly init: Fn; readonly apply: Record<string, Fn> }
+export type AnyTransformed = Transformed<any, any, any, any, any> | TransformedWithState<any, any, any, any, any> | { readonly kind: "MultiTransformed" | "MultiTransformedWithState"; readonly init: Fn; readonly apply: Record<string, Fn> }
 
 type DropKey<T> = T extends { kind: "Transformed"; init: infer I; apply: (params: infer P, key: KeyLike, ...args: infer A) => infer O }
   ? { readonly kind: "Transformed"; readonly init: I; readonly apply: (params: P, ...args: A) => O }

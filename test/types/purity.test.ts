@@ -63,7 +63,8 @@ describe("raw transforms reject Haiku-effectful functions at compile time", () =
 describe("handlers remove what they provide", () => {
   it("hk.transform(f).init/apply need nothing for a Haiku-only function, and fail only with errors their arguments cause", () => {
     const t = hk.transform(usesParams)
-    expectTypeOf(t.init).returns.toEqualTypeOf<Effect.Effect<hk.ParamTree, hk.InitError, never>>()
+    // init's result is typed by path: usesParams creates "w" at the top level ("~")
+    expectTypeOf(t.init).returns.toEqualTypeOf<Effect.Effect<hk.TypedParams<hk.ParamSlot<"~self", "w">>, hk.InitError, never>>()
     expectTypeOf(t.apply).returns.toEqualTypeOf<Effect.Effect<Tensor, hk.ApplyError, never>>()
   })
 
@@ -84,12 +85,13 @@ describe("handlers remove what they provide", () => {
 })
 
 describe("effects name the service they need", () => {
-  it("getParameter with a constant init needs Params; with a random init Params | Rng", () => {
-    expectTypeOf(hk.getParameter("w", [2], jnp.zeros)).toEqualTypeOf<Effect.Effect<Tensor, never, hk.Params>>()
-    expectTypeOf(hk.getParameter("w", [2], hk.initializers.TruncatedNormal(1))).toEqualTypeOf<Effect.Effect<Tensor, never, hk.Params | hk.Rng>>()
+  it("getParameter with a constant init needs Params (the slot naming the parameter); with a random init Params | Rng", () => {
+    expectTypeOf(hk.getParameter("w", [2], jnp.zeros)).toEqualTypeOf<Effect.Effect<Tensor, never, hk.ParamSlot<"~self", "w">>>()
+    expectTypeOf(hk.getParameter("w", [2], jnp.zeros)).toExtend<Effect.Effect<Tensor, never, hk.Params>>()
+    expectTypeOf(hk.getParameter("w", [2], hk.initializers.TruncatedNormal(1))).toEqualTypeOf<Effect.Effect<Tensor, never, hk.ParamSlot<"~self", "w"> | hk.Rng>>()
     expectTypeOf(hk.nextRngKey()).toEqualTypeOf<Effect.Effect<jax.random.Key, never, hk.Rng>>()
     expectTypeOf(hk.setState("s", x)).toEqualTypeOf<Effect.Effect<void, never, hk.State>>()
-    expectTypeOf(hk.nets.MLP([3])).toEqualTypeOf<Effect.Effect<hk.nets.MLP, never, hk.Naming>>()
+    expectTypeOf(hk.nets.MLP([3])).toEqualTypeOf<Effect.Effect<hk.nets.MLP<"mlp", readonly [3], "w" | "b">, never, hk.Naming>>()
   })
 })
 
@@ -102,6 +104,6 @@ describe("hk.vmap requires splitRng", () => {
       hk.vmap(usesParams)
     }
     void typeOnly
-    expectTypeOf(hk.vmap(usesParams, { splitRng: false })).returns.toEqualTypeOf<Effect.Effect<Tensor, never, hk.Params>>()
+    expectTypeOf(hk.vmap(usesParams, { splitRng: false })).returns.toEqualTypeOf<Effect.Effect<Tensor, never, hk.ParamSlot<"~self", "w">>>()
   })
 })

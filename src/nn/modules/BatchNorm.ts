@@ -137,4 +137,6 @@ export const BatchNorm = (options: BatchNormOptions): Effect.Effect<BatchNorm, n
         return attach(call, { moduleName: self.moduleName, name: self.name, meanEma, varEma })
       }
     )
-  })
+  },
+    { kind: "BatchNorm", config: { ...options } }
+  )

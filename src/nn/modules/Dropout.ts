@@ -68,4 +68,6 @@ export const Dropout = (rate: number, options: DropoutOptions & { readonly name?
   module(options.name ?? "dropout", (self) => {
     checkRate("hk.Dropout", rate)
     return attach((x: Tensor, isTraining: boolean) => self.call(dropout(rate, x, isTraining, options)), { moduleName: self.moduleName, name: self.name, rate })
-  })
+  },
+    { kind: "Dropout", config: { rate, ...options } }
+  )

@@ -9,7 +9,7 @@ import { shapeError } from "../../transforms/core/errors.js"
 import * as jnp from "../../transforms/numpy/ops.js"
 import { zeros } from "../../transforms/numpy/creation.js"
 import { getState, setState } from "../../effects/getParameter.js"
-import { Constant } from "../../effects/initializers.js"
+import { Constant } from "../initializers.js"
 import { attach, module, type Module } from "../../effects/module.js"
 import type { Naming, State } from "../../effects/services.js"
 import { ModuleConfigError } from "./errors.js"
@@ -91,4 +91,6 @@ export const ExponentialMovingAverage = (decay: number, options: ExponentialMovi
       decay,
       average: self.method("average", getState("average"))
     })
-  })
+  },
+    { kind: "ExponentialMovingAverage", config: { decay, ...options } }
+  )

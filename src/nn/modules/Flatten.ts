@@ -42,4 +42,6 @@ export const Flatten = (options: { readonly preserveDims?: number; readonly name
     const preserveDims = options.preserveDims ?? 1
     if (!Number.isInteger(preserveDims) || preserveDims < 1) throw ModuleConfigError.make("hk.Flatten", "preserveDims", `preserveDims must be a positive integer, got ${preserveDims}.`)
     return attach((x: Tensor) => self.call(Effect.sync(() => flatten(x, preserveDims))), { moduleName: self.moduleName, name: self.name, preserveDims })
-  })
+  },
+    { kind: "Flatten", config: { ...options } }
+  )

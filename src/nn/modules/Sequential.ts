@@ -56,4 +56,6 @@ export const Sequential = <const L extends ReadonlyArray<Layer<any, any>>>(layer
       })
     const call = (x: Tensor, ...args: unknown[]) => self.call(body(x, args))
     return attach(call, { moduleName: self.moduleName, name: self.name, layers }) as unknown as Sequential<L>
-  })
+  },
+    { kind: "Sequential", config: { layers: layers.length } }
+  )

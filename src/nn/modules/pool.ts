@@ -1,7 +1,11 @@
 /**
- * `hk.maxPool` / `hk.avgPool`: pooling over windows, as pure functions of a tensor.
+ * `hk.maxPool` / `hk.avgPool`: pooling over windows, as pure functions of a tensor; `hk.MaxPool`
+ * / `hk.AvgPool`: the same as modules.
  */
+import { Effect } from "effect"
 import type { Tensor } from "../../transforms/core/Tensor.js"
+import { attach, module, type Module } from "../../effects/module.js"
+import type { Naming } from "../../effects/services.js"
 import * as lax from "../../transforms/core/lax.js"
 import { shapeError } from "../../transforms/core/errors.js"
 import * as jnp from "../../transforms/numpy/ops.js"
@@ -78,3 +82,38 @@ export const avgPool = (x: Tensor, options: PoolOptions): Tensor => {
   const counts = lax.reduceWindowSum(ones(countShape, x.dtype), p)
   return jnp.divide(pooled, counts)
 }
+
+/** A constructed `hk.MaxPool` / `hk.AvgPool`. */
+export type Pool = Module<(x: Tensor) => Effect.Effect<Tensor>, { readonly options: PoolOptions }>
+
+const poolModule = (api: string, defaultName: string, f: (x: Tensor, options: PoolOptions) => Tensor, options: PoolOptions & { readonly name?: string }): Effect.Effect<Pool, never, Naming> =>
+  module(
+    options?.name ?? defaultName,
+    (self) => {
+      if (options === undefined || options.windowShape === undefined || options.strides === undefined) throw ModuleConfigError.make(api, "windowShape", `windowShape, strides and padding are required, e.g. ${api}({ windowShape: 2, strides: 2, padding: "VALID" }).`)
+      if (options.padding !== "SAME" && options.padding !== "VALID") throw ModuleConfigError.make(api, "padding", `Invalid padding '${options.padding}', must be 'SAME' or 'VALID'.`)
+      const { name: _n, ...pool } = options
+      return attach((x: Tensor) => self.call(Effect.sync(() => f(x, pool))), { moduleName: self.moduleName, name: self.name, options: pool })
+    },
+    { kind: api.slice(3), config: { ...options } }
+  )
+
+/**
+ * {@link maxPool} as a module (no parameters), e.g. for an `hk.Sequential`.
+ *
+ * Haiku: `hk.MaxPool`.
+ *
+ * @example
+ * const pool = yield* hk.MaxPool({ windowShape: [1, 2, 2, 1], strides: [1, 2, 2, 1], padding: "VALID" })
+ */
+export const MaxPool = (options: PoolOptions & { readonly name?: string }): Effect.Effect<Pool, never, Naming> => poolModule("hk.MaxPool", "max_pool", maxPool, options)
+
+/**
+ * {@link avgPool} as a module (no parameters).
+ *
+ * Haiku: `hk.AvgPool`.
+ *
+ * @example
+ * const pool = yield* hk.AvgPool({ windowShape: 2, strides: 2, padding: "SAME" })
+ */
+export const AvgPool = (options: PoolOptions & { readonly name?: string }): Effect.Effect<Pool, never, Naming> => poolModule("hk.AvgPool", "avg_pool", avgPool, options)

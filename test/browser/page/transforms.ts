@@ -139,7 +139,7 @@ const residencyChecks = async (suite: string, mode: K.Mode): Promise<CheckResult
     return { x: randn(100 + i, [16, 12]), y: jnp.array(y, { shape: [16, 10] }) }
   }
   const measure = (opt: optax.GradientTransformation<any>) => {
-    let params = Effect.runSync(net.init(jax.random.key(0), batch(0).x))
+    let params: hk.ParamTree = Effect.runSync(net.init(jax.random.key(0), batch(0).x))
     let state = opt.init(params)
     const step = jax.jit(jax.valueAndGrad(loss))
     const update = jax.jit((p: hk.ParamTree, s: unknown, g: hk.ParamTree) => {

@@ -4,13 +4,13 @@
  * rng advances made by the body are written back; parameters created during init are kept.
  */
 import { Effect } from "effect"
-import { Tensor } from "../core/Tensor.js"
-import * as lax from "../core/lax.js"
-import * as tree from "../core/tree.js"
-import { jvp as rawJvp, vjpFlat, type GradOptions } from "../raw/autodiff.js"
-import { flattenTensors } from "../raw/args.js"
-import { TransformArgumentError } from "../core/errors.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
+import { Tensor } from "../../transforms/core/Tensor.js"
+import * as lax from "../../transforms/core/lax.js"
+import * as tree from "../../transforms/core/tree.js"
+import { jvp as rawJvp, vjpFlat, type GradOptions } from "../../transforms/raw/autodiff.js"
+import { flattenTensors } from "../../transforms/raw/args.js"
+import { TransformArgumentError } from "../../transforms/core/errors.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
 import { finishRaw, innerFrame, newLayout, pureBody, snapshot, writeBack, type Threaded } from "./wrap.js"
 
 const argErr = (transform: string, message: string) => new TransformArgumentError({ transform, message: `${transform}: ${message}` })

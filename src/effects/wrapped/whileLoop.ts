@@ -8,11 +8,11 @@
  * - Forward-mode differentiable only (as `jax.lax.whileLoop`).
  */
 import { Effect } from "effect"
-import { Tensor } from "../core/Tensor.js"
-import { whileLoop as rawWhileLoop } from "../raw/control.js"
-import { WrappedTransformError } from "../../effects/errors.js"
-import type { Params } from "../../effects/services.js"
-import type { ContextOf, ErrorOf } from "../../effects/transform.js"
+import { Tensor } from "../../transforms/core/Tensor.js"
+import { whileLoop as rawWhileLoop } from "../../transforms/raw/control.js"
+import { WrappedTransformError } from "../errors.js"
+import type { Params } from "../services.js"
+import type { ContextOf, ErrorOf } from "../transform.js"
 import { carriedStep, carryOf, carryOut, narrow, runStep, stepChanged, writeCarry, type Carry, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot } from "./wrap.js"
 

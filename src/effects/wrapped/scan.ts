@@ -12,14 +12,14 @@
  *   step, so every step (and the unrolled one) uses the same modules.
  */
 import { Effect } from "effect"
-import { Tensor } from "../core/Tensor.js"
-import * as lax from "../core/lax.js"
-import * as tree from "../core/tree.js"
-import { scan as rawScan } from "../raw/control.js"
-import { asTensor } from "../raw/args.js"
-import { WrappedTransformError } from "../../effects/errors.js"
-import type { Params } from "../../effects/services.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
+import { Tensor } from "../../transforms/core/Tensor.js"
+import * as lax from "../../transforms/core/lax.js"
+import * as tree from "../../transforms/core/tree.js"
+import { scan as rawScan } from "../../transforms/raw/control.js"
+import { asTensor } from "../../transforms/raw/args.js"
+import { WrappedTransformError } from "../errors.js"
+import type { Params } from "../services.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
 import { callHere, carriedStep, carryOf, carryOut, narrow, runStep, writeCarry, type Carry, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot, type Snapshot } from "./wrap.js"
 

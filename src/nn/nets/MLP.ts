@@ -4,11 +4,13 @@
 import { Effect } from "effect"
 import type { Tensor } from "../../transforms/core/Tensor.js"
 import { relu } from "../../transforms/numpy/nn.js"
-import type { Initializer } from "../getParameter.js"
-import { attach, module, type Module } from "../module.js"
-import type { Naming, Params, Rng } from "../services.js"
-import { Linear } from "./Linear.js"
-import { PRNGSequence } from "../Frame.js"
+import type { Initializer } from "../../effects/getParameter.js"
+import { attach, module, type Module } from "../../effects/module.js"
+import type { Naming, Rng } from "../../effects/services.js"
+import type { ParamSlot } from "../../effects/paths.js"
+import type { LinearNames } from "../modules/Linear.js"
+import { Linear } from "../modules/Linear.js"
+import { PRNGSequence } from "../../effects/Frame.js"
 import * as random from "../../transforms/random/random.js"
 import * as lax from "../../transforms/core/lax.js"
 import type { Key } from "../../transforms/random/random.js"
@@ -34,8 +36,17 @@ export interface MLPOptions {
   readonly name?: string
 }
 
-/** A constructed `hk.nets.MLP`. */
-export type MLP = Module<(x: Tensor, options?: MLPCallOptions) => Effect.Effect<Tensor, never, Params | Rng>, { readonly layers: ReadonlyArray<Linear> }>
+/** `"0" | "1" | …` for a tuple of sizes, `` `${number}` `` for an array of unknown length. */
+export type LayerIndex<S extends ReadonlyArray<number>> = number extends S["length"] ? `${number}` : Exclude<keyof S, keyof ReadonlyArray<number>> & string
+
+/**
+ * A constructed `hk.nets.MLP` named `Name` with layer sizes `S`: its parameters are typed as
+ * `` `${Name}/~/linear_${i}` `` (see `hk.ParamSlot`).
+ */
+export type MLP<Name extends string = string, S extends ReadonlyArray<number> = ReadonlyArray<number>, Names extends string = string> = Module<
+  (x: Tensor, options?: MLPCallOptions) => Effect.Effect<Tensor, never, ParamSlot<`${Name}/~/linear_${LayerIndex<S>}`, Names> | Rng>,
+  { readonly layers: ReadonlyArray<Linear> }
+>
 
 /**
  * Layers `Linear(outputSizes[i], { name: "linear_i" })` built in the constructor, so their
@@ -47,8 +58,11 @@ export type MLP = Module<(x: Tensor, options?: MLPCallOptions) => Effect.Effect<
  * const f = (x: Tensor) => Effect.flatMap(hk.nets.MLP([300, 100]), (mlp) => mlp(x))
  * // init(key, jnp.ones([100, 100])) → mlp/~/linear_0 {w: [100,300], b: [300]}, mlp/~/linear_1 {w: [300,100], b: [100]}
  */
-export const MLP = (outputSizes: ReadonlyArray<number>, options: MLPOptions = {}): Effect.Effect<MLP, never, Naming> =>
-  module(options.name ?? "mlp", (self) =>
+export const MLP = <const S extends ReadonlyArray<number>, const Name extends string = "mlp", const B extends boolean = true>(
+  outputSizes: S,
+  options: MLPOptions & { readonly name?: Name; readonly withBias?: B } = {}
+): Effect.Effect<MLP<Name, S, LinearNames<B>>, never, Naming> =>
+  module<MLP<Name, S, LinearNames<B>>, never, Naming>(options.name ?? "mlp", (self) =>
     Effect.map(
       Effect.forEach(outputSizes, (size, i) =>
         Linear(size, { name: `linear_${i}`, ...(options.wInit && { wInit: options.wInit }), ...(options.bInit && { bInit: options.bInit }), withBias: options.withBias ?? true })
@@ -76,7 +90,8 @@ export const MLP = (outputSizes: ReadonlyArray<number>, options: MLPOptions = {}
           }
           return out
         })
-        return attach((x: Tensor, call: MLPCallOptions = {}) => self.call(body(x, call)), { moduleName: self.moduleName, name: self.name, layers })
+        return attach((x: Tensor, call: MLPCallOptions = {}) => self.call(body(x, call)), { moduleName: self.moduleName, name: self.name, layers }) as unknown as MLP<Name, S, LinearNames<B>>
       }
-    )
+    ),
+    { kind: "MLP", config: { outputSizes, ...options } }
   )

@@ -3,11 +3,12 @@
  * transform's `init` inside an outer transform, registering the inner parameters (and state)
  * in the outer tree under a prefix.
  */
-import { Effect } from "effect"
-import { buildTree, treeEntries, type Frame, type ParamTree, type StateTree } from "../../effects/Frame.js"
-import { CurrentModuleScope, Naming, NestedInitAllowed, Params, State, frameOf } from "../../effects/services.js"
-import { uniqueName } from "../../effects/module.js"
-import { LiftKeyCollisionError, NonEmptyStateError } from "../../effects/errors.js"
+import { type Context, Effect } from "effect"
+import { buildTree, treeEntries, type Frame, type ParamTree, type StateTree } from "./Frame.js"
+import { CurrentModuleScope, Naming, NestedInitAllowed, Params, State, frameOf } from "./services.js"
+import { uniqueName } from "./module.js"
+import { LiftKeyCollisionError, NonEmptyStateError } from "./errors.js"
+import { LiftPrefix } from "./interceptors.js"
 
 /** Options of `hk.lift`. */
 export interface LiftOptions {
@@ -56,6 +57,10 @@ const readBack = <T extends { entries(): Array<[string, string, any]> }>(store: 
       .map(([b, n, v]) => [prefix === "" ? b : b.slice(prefix.length + 1), n, pick(v)] as const)
   )
 
+/** Run an inner init as lifted: allowed inside the outer transform, its values prefixed by `prefix/` (for interceptors' `liftedPrefixName`). */
+const asLifted = <A, E, R>(fiber: { getRef: <T>(r: Context.Reference<T>) => T }, prefix: string, init: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.provideService(Effect.provideService(init, NestedInitAllowed, true), LiftPrefix, `${fiber.getRef(LiftPrefix) ?? ""}${prefix === "" ? "" : `${prefix}/`}`)
+
 const liftImpl =
   <Args extends any[], E, R>(init: (...args: Args) => Effect.Effect<ParamTree, E, R>, options: LiftOptions, transparent: boolean, api: string) =>
   (...args: Args): Effect.Effect<ParamTree, E, R | Params | Naming> =>
@@ -64,7 +69,7 @@ const liftImpl =
       const scope = fiber.getRef(CurrentModuleScope)
       const prefix = transparent ? (scope?.moduleName ?? "") : uniqueName(frameOf(fiber, Naming, api), scope, options.name ?? "lifted")
       if (frame.frozen) return Effect.succeed(readBack(frame.params, prefix))
-      return Effect.map(Effect.provideService(init(...args), NestedInitAllowed, true), (inner) => {
+      return Effect.map(asLifted(fiber, prefix, init(...args)), (inner) => {
         register(frame, prefix, inner, options.allowReuse ?? false)
         return inner
       })
@@ -151,7 +156,7 @@ export const liftWithState =
         })
       if (frame.frozen) return run(readBack(frame.params, prefix), readBack(state, prefix, (pair) => pair.current))
       const init = initFn as unknown as (...a: Parameters<I>) => Effect.Effect<readonly [ParamTree, StateTree], InitError<I>, InitContext<I>>
-      return Effect.flatMap(Effect.provideService(init(...args), NestedInitAllowed, true), ([p, s]) => {
+      return Effect.flatMap(asLifted(fiber, prefix, init(...args)), ([p, s]) => {
         register(frame, prefix, p, allowReuse)
         const entries = treeEntries(s)
         if (!allowReuse) {

@@ -9,9 +9,9 @@ import * as lax from "../transforms/core/lax.js"
 import * as random from "../transforms/random/random.js"
 import type { DType } from "../kernels/dtype.js"
 import type { Tensor } from "../transforms/core/Tensor.js"
-import type { Initializer } from "./getParameter.js"
-import type { Rng } from "./services.js"
-import { nextRngKey } from "./rng.js"
+import type { Initializer } from "../effects/getParameter.js"
+import type { Rng } from "../effects/services.js"
+import { nextRngKey } from "../effects/rng.js"
 
 const scaleShift = (t: Tensor, stddev: number, mean: number, dtype: DType): Tensor => {
   const scaled = lax.add(lax.mul(t, lax.scalar(stddev, "float32")), lax.scalar(mean, "float32"))

@@ -8,12 +8,12 @@
  * - **state / rng**: carried, written back after the loop (see `carry.ts`).
  */
 import { Effect } from "effect"
-import { Tensor } from "../core/Tensor.js"
-import * as lax from "../core/lax.js"
-import { foriLoop as rawForiLoop } from "../raw/control.js"
-import { WrappedTransformError } from "../../effects/errors.js"
-import type { Params } from "../../effects/services.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
+import { Tensor } from "../../transforms/core/Tensor.js"
+import * as lax from "../../transforms/core/lax.js"
+import { foriLoop as rawForiLoop } from "../../transforms/raw/control.js"
+import { WrappedTransformError } from "../errors.js"
+import type { Params } from "../services.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
 import { callHere, carriedStep, carryOf, carryOut, narrow, runStep, writeCarry, type Carry, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot, type Snapshot } from "./wrap.js"
 

@@ -11,10 +11,10 @@
  *   any branch reserved count as reserved.
  */
 import { Effect } from "effect"
-import type { Tensor } from "../core/Tensor.js"
-import { cond as rawCond, switchCase as rawSwitch } from "../raw/control.js"
-import type { Params } from "../../effects/services.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
+import type { Tensor } from "../../transforms/core/Tensor.js"
+import { cond as rawCond, switchCase as rawSwitch } from "../../transforms/raw/control.js"
+import type { Params } from "../services.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
 import { BranchStructureError } from "./errors.js"
 import { adoptNames, carriedStep, carryOf, carryValues, narrow, runStep, type Carry, type CarryLayout, type Step } from "./carry.js"
 import { finishRaw, freezeNames, snapshot, type Snapshot } from "./wrap.js"

@@ -9,12 +9,12 @@
  *   inside advances the outer counters exactly as if `f` were called directly.
  */
 import { Effect } from "effect"
-import { checkpoint as rawCheckpoint } from "../raw/control.js"
-import type { Params } from "../../effects/services.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
-import { Frame, ParamStore, StateStore } from "../../effects/Frame.js"
+import { checkpoint as rawCheckpoint } from "../../transforms/raw/control.js"
+import type { Params } from "../services.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
+import { Frame, ParamStore, StateStore } from "../Frame.js"
 import { collect, finishRaw, newLayout, runSyncIn, snapshot, writeBack, type Threaded } from "./wrap.js"
-import { frameContext, runIn } from "../../effects/services.js"
+import { frameContext, runIn } from "../services.js"
 
 type RawCheckpoint = (f: (...args: any[]) => unknown) => (...args: unknown[]) => unknown
 const runCheckpoint = rawCheckpoint as unknown as RawCheckpoint

@@ -7,11 +7,11 @@
  * Haiku: `haiku._src.stateful` (`temporary_internal_state`, `difference`, `update_internal_state`).
  */
 import { Cause, Effect, Exit, type Fiber } from "effect"
-import type { Tensor } from "../core/Tensor.js"
-import { EffectBodyFailure } from "../raw/effectful.js"
-import { Frame, NameTable, ParamStore, PRNGSequence, StateStore } from "../../effects/Frame.js"
-import { CurrentModuleScope, Params, frameContext, frameOf, runIn, type ModuleScope } from "../../effects/services.js"
-import { HaikuContextError } from "../../effects/errors.js"
+import type { Tensor } from "../../transforms/core/Tensor.js"
+import { EffectBodyFailure } from "../../transforms/raw/effectful.js"
+import { Frame, NameTable, ParamStore, PRNGSequence, StateStore } from "../Frame.js"
+import { CurrentModuleScope, Params, frameContext, frameOf, runIn, type ModuleScope } from "../services.js"
+import { HaikuContextError } from "../errors.js"
 
 /** What a body created or changed, as flat tensor lists (a pytree the raw transforms carry). */
 export interface Threaded {

@@ -10,11 +10,11 @@
  * `hk.fori_loop`, `hk.while_loop`; `reserve_up_to_full_rng_block`).
  */
 import { Effect } from "effect"
-import type { Tensor } from "../core/Tensor.js"
-import { evalShape as rawEvalShape } from "../raw/jit.js"
-import { Frame, ParamStore, PRNGSequence, StateStore, type StatePair } from "../../effects/Frame.js"
-import { frameContext, runIn, type ModuleScope } from "../../effects/services.js"
-import { WrappedTransformError } from "../../effects/errors.js"
+import type { Tensor } from "../../transforms/core/Tensor.js"
+import { evalShape as rawEvalShape } from "../../transforms/raw/jit.js"
+import { Frame, ParamStore, PRNGSequence, StateStore, type StatePair } from "../Frame.js"
+import { frameContext, runIn, type ModuleScope } from "../services.js"
+import { WrappedTransformError } from "../errors.js"
 import { NewParametersError } from "./errors.js"
 import { finishRaw, innerScope, mergeNames, runSyncIn, type Snapshot } from "./wrap.js"
 

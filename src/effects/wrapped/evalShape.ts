@@ -4,9 +4,9 @@
  * no kernel runs.
  */
 import { Effect } from "effect"
-import type { ShapeOf } from "../raw/purity.js"
-import { evalShape as rawEvalShape } from "../raw/jit.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
+import type { ShapeOf } from "../../transforms/raw/purity.js"
+import { evalShape as rawEvalShape } from "../../transforms/raw/jit.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
 import { finishRaw, innerFrame, newLayout, pureBody, snapshot } from "./wrap.js"
 
 export type { ShapeOf }

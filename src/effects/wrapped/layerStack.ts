@@ -12,20 +12,21 @@
  *   apply key), and one for apply, split into `numLayers` keys.
  */
 import { Effect, type Fiber } from "effect"
-import { Tensor } from "../core/Tensor.js"
-import * as tree from "../core/tree.js"
-import * as lax from "../core/lax.js"
-import { scan as rawScan } from "../raw/control.js"
-import * as random from "../random/random.js"
-import type { Key } from "../random/random.js"
-import { asTensor } from "../raw/args.js"
-import { maybeNextRngKey } from "../../effects/rng.js"
-import { transformWithState, type TransformedWithState } from "../../effects/transform.js"
-import { NestedInitAllowed, type Naming, type Params, type Rng } from "../../effects/services.js"
-import { NonEmptyStateError, WrappedTransformError } from "../../effects/errors.js"
-import type { ParamTree, StateTree } from "../../effects/Frame.js"
-import type { ContextOf, ErrorOf, ValueOf } from "../../effects/transform.js"
-import { lift, liftWithState } from "./lift.js"
+import { Tensor } from "../../transforms/core/Tensor.js"
+import * as tree from "../../transforms/core/tree.js"
+import * as lax from "../../transforms/core/lax.js"
+import { scan as rawScan } from "../../transforms/raw/control.js"
+import * as random from "../../transforms/random/random.js"
+import type { Key } from "../../transforms/random/random.js"
+import { asTensor } from "../../transforms/raw/args.js"
+import { maybeNextRngKey } from "../rng.js"
+import { transformWithState, type TransformedWithState } from "../transform.js"
+import { NestedInitAllowed, type Naming, type Params, type Rng } from "../services.js"
+import { NonEmptyStateError, WrappedTransformError } from "../errors.js"
+import type { ParamTree, StateTree } from "../Frame.js"
+import type { ContextOf, ErrorOf, ValueOf } from "../transform.js"
+import type { Erase } from "../paths.js"
+import { lift, liftWithState } from "../lift.js"
 import { callHere } from "./carry.js"
 import { finishRaw, runSyncIn, snapshot } from "./wrap.js"
 
@@ -105,7 +106,7 @@ const applyLayers = (inner: Layer, numLayers: number, params: ParamTree, state: 
 export const layerStack =
   (numLayers: number, options: LayerStackOptions = {}) =>
   <F extends Fn>(f: F) =>
-  (...args: Parameters<F>): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>> | Params | Rng | Naming> =>
+  (...args: Parameters<F>): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, Erase<ContextOf<ReturnType<F>>> | Params | Rng | Naming> =>
     Effect.withFiber((fiber) => {
       const snap = snapshot(fiber, API, "jax.lax.scan")
       if (!Number.isInteger(numLayers) || numLayers < 1) throw err(`numLayers must be a positive integer, got ${numLayers}.`)

@@ -5,10 +5,11 @@ import { Effect } from "effect"
 import { Tensor } from "../../transforms/core/Tensor.js"
 import * as jnp from "../../transforms/numpy/ops.js"
 import { zeros } from "../../transforms/numpy/creation.js"
-import { getParameter, type Initializer } from "../getParameter.js"
+import { getParameter, type Initializer } from "../../effects/getParameter.js"
 import { TruncatedNormal } from "../initializers.js"
-import { attach, module, type Module } from "../module.js"
-import type { Naming, Params, Rng } from "../services.js"
+import { attach, module, type Module } from "../../effects/module.js"
+import type { Naming, Rng } from "../../effects/services.js"
+import type { ParamSlot } from "../../effects/paths.js"
 import { shapeError } from "../../transforms/core/errors.js"
 
 /** Options of {@link Linear}. */
@@ -23,8 +24,14 @@ export interface LinearOptions {
   readonly name?: string
 }
 
-/** A constructed `hk.Linear`. */
-export type Linear = Module<(x: Tensor) => Effect.Effect<Tensor, never, Params | Rng>, { readonly outputSize: number }>
+/** The parameter names of a Linear with bias option `B`: `"w" | "b"`, `"w"`, or any (`B` not a literal). */
+export type LinearNames<B extends boolean> = [boolean] extends [B] ? string : [B] extends [false] ? "w" : "w" | "b"
+
+/**
+ * A constructed `hk.Linear`. `Name` is the module path its parameters are typed under (the
+ * requested name: see `hk.ParamSlot`), `Names` the parameters.
+ */
+export type Linear<Name extends string = string, Names extends string = string> = Module<(x: Tensor) => Effect.Effect<Tensor, never, ParamSlot<Name, Names> | Rng>, { readonly outputSize: number }>
 
 /**
  * A linear layer with parameters `w: [inputSize, outputSize]` and `b: [outputSize]`, created on
@@ -36,8 +43,11 @@ export type Linear = Module<(x: Tensor) => Effect.Effect<Tensor, never, Params |
  * const f = (x: Tensor) => Effect.flatMap(hk.Linear(3), (lin) => lin(x))
  * hk.transform(f).init(0, jnp.ones([2, 4])) // { linear: { b: f32[3], w: f32[4,3] } }
  */
-export const Linear = (outputSize: number, options: LinearOptions = {}): Effect.Effect<Linear, never, Naming> =>
-  module(options.name ?? "linear", (self) => {
+export const Linear = <const Name extends string = "linear", const B extends boolean = true>(
+  outputSize: number,
+  options: LinearOptions & { readonly name?: Name; readonly withBias?: B } = {}
+): Effect.Effect<Linear<Name, LinearNames<B>>, never, Naming> =>
+  module<Linear<Name, LinearNames<B>>>(options.name ?? "linear", (self) => {
     const withBias = options.withBias ?? true
     const body = Effect.fnUntraced(function* (x: Tensor) {
       if (!(x instanceof Tensor) || x.ndim === 0) {
@@ -51,5 +61,8 @@ export const Linear = (outputSize: number, options: LinearOptions = {}): Effect.
       const b = yield* getParameter("b", [outputSize], options.bInit ?? zeros, { dtype: x.dtype })
       return jnp.add(out, b)
     })
-    return attach((x: Tensor) => self.call(body(x)), { moduleName: self.moduleName, name: self.name, outputSize })
-  })
+    // typed by the requested name (hk.ParamSlot): what the type of init's result shows
+    return attach((x: Tensor) => self.call(body(x)), { moduleName: self.moduleName, name: self.name, outputSize }) as unknown as Linear<Name, LinearNames<B>>
+  },
+    { kind: "Linear", config: { outputSize, ...options } }
+  )
