@@ -202,7 +202,7 @@ export const wasmConv = (launched: () => void) => (lhs: HostArray, rhs: HostArra
     const pl = addressOf(rt, lhs)
     const pr = addressOf(rt, rhs)
     const out = resultBlock(rt, "float32", total)
-    runConv(rt, lhs.shape, rhs.shape, p, outShape, pl, pr, out.block.ptr)
+    runConv(rt, lhs.shape, rhs.shape, p, outShape, pl, pr, out.ptr)
     launched()
     return out.wrap(outShape)
   })

@@ -148,7 +148,7 @@ export const wasmDotGeneral =
       const pa = addressOf(rt, a)
       const pb = addressOf(rt, b)
       const out = resultBlock(rt, "float32", n)
-      runDotPlan(rt, p, pa, pb, out.block.ptr)
+      runDotPlan(rt, p, pa, pb, out.ptr)
       launched()
       return out.wrap(outShape)
     })

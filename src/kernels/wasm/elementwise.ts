@@ -25,7 +25,7 @@ export const runLoop = (spec: LoopSpec, inputs: ReadonlyArray<HostArray>, launch
   return rt.scoped(() => {
     const ins = inputs.map((x) => addressOf(rt, x))
     const outs = spec.outs.map((o) => resultBlock(rt, o.dtype, n))
-    run(...ins, ...outs.map((o) => o.block.ptr))
+    run(...ins, ...outs.map((o) => o.ptr))
     launched()
     return outs.map((o) => o.wrap(spec.shape))
   })
@@ -86,7 +86,7 @@ export const runReduceSpec = (spec: ReduceSpec, inputs: ReadonlyArray<HostArray>
   return rt.scoped(() => {
     const ins = inputs.map((x) => addressOf(rt, x))
     const out = resultBlock(rt, "float32", n)
-    run(...ins, out.block.ptr)
+    run(...ins, out.ptr)
     launched()
     return out.wrap(outShape)
   })

@@ -177,9 +177,8 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
       const results = new Map<number, ReturnType<typeof resultBlock>>()
       for (const b of resultBuffers) {
         const r = resultBlock(rt, p.buffers[b]!.dtype, sizes[b]!)
-        rt.touch(r.block)
         results.set(b, r)
-        ptrs[b] = r.block.ptr
+        ptrs[b] = r.ptr
       }
       // an external buffer is read where it lives (a resident block, or a resident copy of host data)
       const ptrOf = (b: number): number => {

@@ -12,7 +12,8 @@
  */
 import { type DType, type Storage, sizeOf } from "../dtype.js"
 import type { HostArray } from "../HostArray.js"
-import { type Block, type WasmRuntime, wasm } from "./runtime.js"
+import { result } from "../HostArray.js"
+import { type Block, RESIDENT_MIN_BYTES, type WasmRuntime, wasm } from "./runtime.js"
 
 const finalizer = typeof FinalizationRegistry === "function" ? new FinalizationRegistry<Block>((b) => wasm().release(b)) : null
 
@@ -93,10 +94,27 @@ const evictResult = (rt: WasmRuntime, block: Block, dtype: DType, n: number): vo
   rt.release(block)
 }
 
-/** A new result of `n` elements of `dtype` in a persistent block, and how to wrap it once written. */
-export const resultBlock = (rt: WasmRuntime, dtype: DType, n: number): { block: Block; wrap: (shape: ReadonlyArray<number>) => WasmArray } => {
+/**
+ * Memory for a new result of `n` elements of `dtype` (inside a scope), and how to turn it into an
+ * array once written: a resident `WasmArray` over a persistent block, or, below
+ * `RESIDENT_MIN_BYTES`, host storage copied out of scratch memory right away.
+ */
+export const resultBlock = (rt: WasmRuntime, dtype: DType, n: number): { readonly ptr: number; wrap: (shape: ReadonlyArray<number>) => HostArray } => {
+  if (4 * n < RESIDENT_MIN_BYTES) {
+    const ptr = rt.alloc(4 * n)
+    let done: HostArray | null = null
+    return { ptr, wrap: (shape) => (done ??= result(dtype, shape, rt.copyOut(dtype, ptr, n))) }
+  }
   const block: Block = rt.persistent(4 * n, () => evictResult(rt, block, dtype, n))
-  return { block, wrap: (shape) => new WasmArray(dtype, shape, block) }
+  rt.touch(block)
+  let first: WasmArray | null = null
+  return {
+    ptr: block.ptr,
+    wrap: (shape) => {
+      if (first === null) return (first = new WasmArray(dtype, shape, block))
+      return first.reshaped(shape)
+    }
+  }
 }
 
 /** Resident copies of host storage (immutable), dropped when the storage dies or is evicted. */
@@ -114,6 +132,12 @@ export const addressOf = (rt: WasmRuntime, x: HostArray): number => {
     if (b !== null) return b.ptr
   }
   const data = x.data
+  if (4 * data.length < RESIDENT_MIN_BYTES) {
+    // small: staged in scratch for this scope, no block to track
+    const ptr = rt.alloc(4 * data.length)
+    rt.write(ptr, data)
+    return ptr
+  }
   let b = copies.get(data)
   if (b === undefined || b.freed) {
     const ref = new WeakRef(data)

@@ -155,6 +155,17 @@ export class WasmRuntime {
   /** Returns a range to the heap (merged with its free neighbours; the top shrinks back). */
   private give(off: number, bytes: number): void {
     const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
+    // the common case, scratch given back in reverse order: the top just comes down
+    if (off + size === this.top) {
+      this.top = off
+      let last = this.free[this.free.length - 1]
+      while (last !== undefined && last.off + last.size === this.top) {
+        this.top = last.off
+        this.free.pop()
+        last = this.free[this.free.length - 1]
+      }
+      return
+    }
     // binary search for the insertion point
     let lo = 0
     let hi = this.free.length
@@ -253,7 +264,8 @@ export class WasmRuntime {
   /** Evicts least-recently-used unpinned blocks until `bytes` more fit in the budget. */
   private makeRoom(bytes: number): void {
     if (this.residentBytes + bytes <= this.residentBudget) return
-    for (const [b, evict] of [...this.lru]) {
+    // least recently used first (deleting the current entry while iterating a Map is safe)
+    for (const [b, evict] of this.lru) {
       if (this.residentBytes + bytes <= this.residentBudget) break
       if ((this.pinned.get(b) ?? 0) > 0) continue
       evict()
@@ -289,14 +301,15 @@ export class WasmRuntime {
   /** Copies `n` elements at `ptr` out into fresh host storage of `dtype`. */
   copyOut(dtype: DType, ptr: number, n: number): Storage {
     this.copiesOut++
-    const out = allocStorage(dtype, n)
-    if (n === 0) return out
+    if (n === 0) return allocStorage(dtype, 0)
     const v = this.views()
     const at = ptr >> 2
-    if (dtype === "float32") (out as Float32Array).set(v.f32.subarray(at, at + n))
-    else if (dtype === "int32") (out as Int32Array).set(v.i32.subarray(at, at + n))
-    else if (dtype === "uint32") (out as Uint32Array).set(v.u32.subarray(at, at + n))
-    else {
+    // slice copies in one pass into a fresh (unshared) buffer
+    if (dtype === "float32") return v.f32.slice(at, at + n)
+    if (dtype === "int32") return v.i32.slice(at, at + n)
+    if (dtype === "uint32") return v.u32.slice(at, at + n)
+    const out = allocStorage(dtype, n)
+    {
       const src = v.i32
       const b = out as Uint8Array
       for (let k = 0; k < n; k++) b[k] = src[at + k] !== 0 ? 1 : 0
@@ -355,7 +368,13 @@ export const MATH_IMPORTS = {
 } as const
 
 /** Bytes of results and resident copies kept in WebAssembly memory before the least recently used go back to the host. */
-export const DEFAULT_RESIDENT_BUDGET = 512 * 1024 * 1024
+export const DEFAULT_RESIDENT_BUDGET = 256 * 1024 * 1024
+
+/**
+ * Arrays below this many bytes are not kept resident: a result goes straight back to the JS heap
+ * and a host input is copied into scratch memory per call (cheaper than tracking a block).
+ */
+export const RESIDENT_MIN_BYTES = 64 * 1024
 
 /** Kernel modules kept compiled. */
 export const MODULE_CAPACITY = 512
