@@ -5,7 +5,6 @@
  */
 import { launch, launchDevice } from "./backend.js"
 import { DeviceArray } from "./device.js"
-import { WasmArray } from "./wasm/resident.js"
 import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
 import { allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { shapeError } from "./errors.js"
@@ -238,5 +237,5 @@ export const validateReshape = (x: HostArray, shape: ReadonlyArray<number>): voi
 
 /** `reshape` needs no kernel: tensors are immutable, so the result shares the storage (or the device texture). */
 export const hostReshape = (x: HostArray, shape: ReadonlyArray<number>): HostArray =>
-  x instanceof DeviceArray || x instanceof WasmArray ? x.reshaped(shape) : result(x.dtype, shape, x.data)
+  x instanceof DeviceArray ? x.reshaped(shape) : result(x.dtype, shape, x.data)
 

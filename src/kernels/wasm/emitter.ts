@@ -210,6 +210,14 @@ export class Fn {
     uleb(this.code, SIMD[name])
     return this
   }
+  /** `i8x16.shuffle` of the two vectors on the stack, byte lanes 0-15 from the first, 16-31 from the second. */
+  shuffle(lanes: ReadonlyArray<number>): this {
+    if (lanes.length !== 16) throw new Error("internal: i8x16.shuffle takes 16 lane indices")
+    this.code.push(0xfd)
+    uleb(this.code, 0x0d)
+    this.code.push(...lanes)
+    return this
+  }
   /** A lane instruction (`extract_lane`, `replace_lane`) with its lane index. */
   lane(name: SimdOp, lane: number): this {
     this.simd(name)

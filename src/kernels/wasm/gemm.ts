@@ -10,7 +10,7 @@
  * each block summed k = 0..KC-1 in registers and then added to C. Partitioning M or N (edge tiles
  * and threads) never changes it, so results are bit-identical for any tiling or thread count.
  */
-import { F32, Fn, I32, type Local, ModuleBuilder } from "./emitter.js"
+import { F32, Fn, I32, type Local, ModuleBuilder, V128 } from "./emitter.js"
 import type { MemoryImport } from "./emitter.js"
 
 /** Blocking of the GEMM: microkernel MR × (4·NRV), and the K, M, N blocks. */
@@ -32,6 +32,16 @@ export const scratchBytes = (c: GemmConfig = GEMM): { ap: number; bp: number; tm
   tmp: 4 * c.MR * 4 * c.NRV
 })
 
+/** i8x16.shuffle lanes of a 4×4 f32 transpose: interleave 32-bit lanes, then 64-bit halves. */
+const lanes32 = (l: number[]): number[] => l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3])
+const LO32 = lanes32([0, 4, 1, 5])
+const HI32 = lanes32([2, 6, 3, 7])
+const LO64 = lanes32([0, 1, 4, 5])
+const HI64 = lanes32([2, 3, 6, 7])
+const shuffle = (f: Fn, a: Local, b: Local, lanes: number[], out: Local): void => {
+  f.get(a).get(b).shuffle(lanes).set(out)
+}
+
 /**
  * `packA(A, rsA, csA, mc, kc, Ap)`: rows [0, mc) and columns [0, kc) of the strided A (byte
  * strides) into MR-row panels: `Ap[panel][k][r]`, zero past row mc.
@@ -45,22 +55,68 @@ const packA = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
   const src = f.local(I32)
   const rows = f.local(I32)
   const dst = f.local(I32)
+  const rowsV = [0, 1, 2, 3].map(() => f.local(V128))
+  const t = [0, 1, 2, 3].map(() => f.local(V128))
   f.get(Ap).set(dst)
   f.for(ir, 0, () => f.get(mc), MR, () => {
     f.get(mc).get(ir).op("i32.sub").set(rows)
     f.get(rows).i32(MR).op("i32.ge_s")
     f.if(
       () => {
-        f.for(k, 0, () => f.get(kc), 1, () => {
-          // src = A + ir*rsA + k*csA
-          f.get(A).get(ir).get(rsA).op("i32.mul").op("i32.add").get(k).get(csA).op("i32.mul").op("i32.add").set(src)
-          for (let r = 0; r < MR; r++) {
-            f.get(dst).get(src)
-            if (r > 0) f.get(rsA).i32(r).op("i32.mul").op("i32.add")
-            f.f32load().f32store(4 * r)
+        const scalarK = (from: number | (() => void)): void => {
+          f.for(k, from, () => f.get(kc), 1, () => {
+            // src = A + ir*rsA + k*csA
+            f.get(A).get(ir).get(rsA).op("i32.mul").op("i32.add").get(k).get(csA).op("i32.mul").op("i32.add").set(src)
+            for (let r = 0; r < MR; r++) {
+              f.get(dst).get(src)
+              if (r > 0) f.get(rsA).i32(r).op("i32.mul").op("i32.add")
+              f.f32load().f32store(4 * r)
+            }
+            f.get(dst).i32(4 * MR).op("i32.add").set(dst)
+          })
+        }
+        if (MR !== 4) return scalarK(0)
+        // columns contiguous (a transposed operand): each k's four rows are one v128
+        f.get(rsA).i32(4).op("i32.eq")
+        f.if(
+          () => {
+            f.for(k, 0, () => f.get(kc), 1, () => {
+              f.get(dst).get(A).get(ir).i32(4).op("i32.mul").op("i32.add").get(k).get(csA).op("i32.mul").op("i32.add").v128load().v128store()
+              f.get(dst).i32(16).op("i32.add").set(dst)
+            })
+          },
+          () => {
+            // rows contiguous: four k at a time, a 4×4 transpose in registers, the rest one by one
+            f.get(csA).i32(4).op("i32.eq")
+            f.if(
+              () => {
+                const kEnd = f.local(I32)
+                f.get(kc).get(kc).i32(3).op("i32.and").op("i32.sub").set(kEnd)
+                f.for(k, 0, () => f.get(kEnd), 4, () => {
+                  f.get(A).get(ir).get(rsA).op("i32.mul").op("i32.add").get(k).i32(4).op("i32.mul").op("i32.add").set(src)
+                  for (let r = 0; r < 4; r++) {
+                    f.get(src)
+                    if (r > 0) f.get(rsA).i32(r).op("i32.mul").op("i32.add")
+                    f.v128load().set(rowsV[r]!)
+                  }
+                  shuffle(f, rowsV[0]!, rowsV[1]!, LO32, t[0]!)
+                  shuffle(f, rowsV[0]!, rowsV[1]!, HI32, t[1]!)
+                  shuffle(f, rowsV[2]!, rowsV[3]!, LO32, t[2]!)
+                  shuffle(f, rowsV[2]!, rowsV[3]!, HI32, t[3]!)
+                  const outs: Array<[number, number, number[]]> = [[0, 2, LO64], [0, 2, HI64], [1, 3, LO64], [1, 3, HI64]]
+                  outs.forEach(([x, y, lanes], j) => {
+                    f.get(dst)
+                    f.get(t[x]!).get(t[y]!).shuffle(lanes)
+                    f.v128store(16 * j)
+                  })
+                  f.get(dst).i32(64).op("i32.add").set(dst)
+                })
+                scalarK(() => f.get(kEnd))
+              },
+              () => scalarK(0)
+            )
           }
-          f.get(dst).i32(4 * MR).op("i32.add").set(dst)
-        })
+        )
       },
       () => {
         f.for(k, 0, () => f.get(kc), 1, () => {
@@ -142,7 +198,6 @@ const micro = (mb: ModuleBuilder, { MR, NRV }: GemmConfig): void => {
   const NR = 4 * NRV
   const { fn: f } = mb.add("micro", [I32, I32, I32, I32, I32, I32, I32, F32, I32], [])
   const [kc, Ap, Bp, C, ldc, acc, epi, scale, bias] = f.paramList(9)
-  const V128 = 0x7b as const
   const accs: Local[][] = Array.from({ length: MR }, () => Array.from({ length: NRV }, () => f.local(V128)))
   const bs: Local[] = Array.from({ length: NRV }, () => f.local(V128))
   const a = f.local(V128)

@@ -41,6 +41,10 @@ export interface ExecutableStats {
   readonly steps: { readonly loop: number; readonly reduce: number; readonly dot: number; readonly host: number }
 }
 
+/** Frees a compiled program's arena when the program is garbage-collected. */
+const arenaFinalizer =
+  typeof FinalizationRegistry === "function" ? new FinalizationRegistry<{ ptr: number; bytes: number }>((a) => wasm().freeLong(a.ptr, a.bytes)) : null
+
 /** A program compiled for the WebAssembly runtime. */
 export interface WasmExecutable {
   run(inputs: ReadonlyArray<HostArray>): HostArray[]
@@ -165,10 +169,35 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
   const sizes = p.buffers.map((b) => sizeOf(b.shape))
   const args: number[][] = argSpecs.map((a) => new Array<number>(a.length))
 
+  // the program's own arena: taken on the first run and reused by every later one (the same
+  // memory, warm in cache, nothing allocated); a run that starts while another is in progress
+  // (a host step calling back into this program) takes scratch instead
+  let arena: number | null = null
+  let running = false
+  const owner = {}
   const run = (inputs: ReadonlyArray<HostArray>): HostArray[] =>
     wasm().scoped(() => {
       const rt = wasm()
-      const base = rt.alloc(Math.max(arenaBytes, ALIGN))
+      let base: number
+      if (running) base = rt.alloc(Math.max(arenaBytes, ALIGN))
+      else {
+        if (arena === null) {
+          arena = rt.allocLong(Math.max(arenaBytes, ALIGN))
+          arenaFinalizer?.register(owner, { ptr: arena, bytes: Math.max(arenaBytes, ALIGN) })
+        }
+        base = arena
+      }
+      const wasRunning = running
+      running = true
+      try {
+        return runOn(rt, base, inputs)
+      } finally {
+        running = wasRunning
+      }
+    })
+
+  const runOn = (rt: WasmRuntime, base: number, inputs: ReadonlyArray<HostArray>): HostArray[] => {
+    {
       const host = new Array<HostArray | undefined>(nb)
       const ptrs = new Array<number>(nb).fill(-1)
       for (let i = 0; i < p.inputs.length; i++) host[p.inputs[i]!] = inputs[i]!
@@ -223,6 +252,7 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
         outs[k] = sameShape(h.shape, outShapes[k]!) ? h : hostReshape(h, outShapes[k]!)
       }
       return outs
-    })
-  return { run, stats: { arenaBytes, unplannedBytes, steps: stepCounts } }
+    }
+  }
+  return { run, stats: { arenaBytes, unplannedBytes, steps: stepCounts }, owner } as WasmExecutable
 }

@@ -1,159 +1,88 @@
 /**
- * Arrays that live in WebAssembly memory between kernels (the `wasm-simd` configuration): a
- * kernel's result is a `WasmArray` over a persistent block, and the next kernel reads the block in
- * place. Its data comes to the JS heap only when something reads `data` (the user's
- * `toTypedArray()`/`item()`, a gpu.js fallback kernel, a checkpoint save). A host array handed to a
- * kernel is copied in once and the copy reused while the array lives.
+ * Resident copies of host arrays in WebAssembly memory (the `wasm-simd` configuration). Host
+ * storage is immutable, so a copy made once stays valid for the array's life: a kernel reads an
+ * input where its copy lives instead of copying it in again. A kernel's result is written into a
+ * fresh block, copied out to its host array, and the block is kept as that array's resident copy,
+ * so the next kernel that reads the result (the next step's parameters, say) finds it in place.
  *
- * Blocks are freed when their arrays are garbage-collected (a FinalizationRegistry). A program
- * that never lets the event loop run gives the registry no chance, so resident memory is also
- * bounded: past the budget the least recently used blocks are evicted, their data first copied to
- * the arrays that still hold them. Memory stays bounded and no result is ever lost.
+ * The copies are a cache: a copy is dropped when its array is garbage-collected, and the least
+ * recently used are dropped when they would exceed the resident budget. Dropping a copy never loses
+ * data (the host array has it), so memory stays bounded at no cost, also in long synchronous loops
+ * that give the garbage collector's callbacks no chance to run. Arrays below `RESIDENT_MIN_BYTES`
+ * are not worth tracking: they are staged in scratch memory per call.
  */
-import { type DType, type Storage, sizeOf } from "../dtype.js"
-import type { HostArray } from "../HostArray.js"
-import { result } from "../HostArray.js"
+import type { DType, Storage } from "../dtype.js"
+import { type HostArray, result } from "../HostArray.js"
 import { type Block, RESIDENT_MIN_BYTES, type WasmRuntime, wasm } from "./runtime.js"
 
+/** Resident copies of host storage, dropped when the storage dies or is evicted. */
+const copies = new WeakMap<Storage, Block>()
 const finalizer = typeof FinalizationRegistry === "function" ? new FinalizationRegistry<Block>((b) => wasm().release(b)) : null
 
-/** The arrays over each result block (weakly: the block must not keep them alive). */
-const owners = new WeakMap<Block, Array<WeakRef<WasmArray>>>()
-
-/** A result in WebAssembly memory; `data` copies it to the JS heap on first read and keeps that copy. */
-export class WasmArray implements HostArray {
-  readonly shape: ReadonlyArray<number>
-  #host: Storage | null = null
-  #block: Block | null
-  constructor(
-    readonly dtype: DType,
-    shape: ReadonlyArray<number>,
-    block: Block
-  ) {
-    this.shape = Object.freeze([...shape])
-    this.#block = block
-    finalizer?.register(this, block, this)
-    const list = owners.get(block)
-    if (list === undefined) owners.set(block, [new WeakRef(this)])
-    else list.push(new WeakRef(this))
-    Object.freeze(this)
-  }
-  /** Number of elements. */
-  get length(): number {
-    return sizeOf(this.shape)
-  }
-  /** The block while the data is resident (marks it used, and pinned for the current scope). */
-  block(rt: WasmRuntime): Block | null {
-    const b = this.#block
-    if (b === null || b.freed) return null
-    rt.touch(b)
-    return b
-  }
-  get data(): Storage {
-    if (this.#host === null) {
-      const b = this.#block
-      if (b === null || b.freed) throw new Error("internal: a WasmArray lost its data")
-      this.#host = wasm().copyOut(this.dtype, b.ptr, this.length)
-    }
-    return this.#host
-  }
-  /** A fresh copy of the data (one copy out of WebAssembly memory when it is not on the JS heap yet). */
-  copyData(): Storage {
-    if (this.#host !== null) return this.#host.slice()
-    const b = this.#block
-    if (b === null || b.freed) throw new Error("internal: a WasmArray lost its data")
-    return wasm().copyOut(this.dtype, b.ptr, this.length)
-  }
-  /** True once the data has been copied to the JS heap. */
-  get onHost(): boolean {
-    return this.#host !== null
-  }
-  /** The same block under another shape (the block gains a reference). */
-  reshaped(shape: ReadonlyArray<number>): HostArray {
-    const b = this.#block
-    if (b === null || b.freed) return Object.freeze({ dtype: this.dtype, shape: Object.freeze([...shape]), data: this.data })
-    b.refs++
-    return new WasmArray(this.dtype, shape, b)
-  }
-  /** Detaches from the block, keeping `host` (the block's data) as this array's data. */
-  detach(host: Storage): void {
-    if (this.#host === null) this.#host = host
-    finalizer?.unregister(this)
-    this.#block = null
-  }
-}
-
-/** Evicts a result block: every array still over it keeps one host copy of the data; the block is freed. */
-const evictResult = (rt: WasmRuntime, block: Block, dtype: DType, n: number): void => {
-  const live = (owners.get(block) ?? []).map((r) => r.deref()).filter((a): a is WasmArray => a !== undefined)
-  if (live.length > 0 && !block.freed) {
-    const host = live.find((a) => a.onHost)?.data ?? rt.copyOut(dtype, block.ptr, n)
-    for (const a of live) a.detach(host)
-  }
-  block.refs = 1
-  rt.release(block)
+/** Registers `block` (holding `data`'s values) as `data`'s resident copy. */
+const adopt = (_rt: WasmRuntime, data: Storage, block: Block): void => {
+  copies.set(data, block)
+  finalizer?.register(data, block, block)
 }
 
 /**
- * Memory for a new result of `n` elements of `dtype` (inside a scope), and how to turn it into an
- * array once written: a resident `WasmArray` over a persistent block, or, below
- * `RESIDENT_MIN_BYTES`, host storage copied out of scratch memory right away.
+ * A persistent block whose eviction just frees it (the host array keeps the data; its cache entry
+ * then points at a freed block and is remade on the next use). No reference to the array is held:
+ * a WeakRef would keep it alive until the end of the current job, which in a long synchronous
+ * loop means for the whole loop.
+ */
+const cacheBlock = (rt: WasmRuntime, bytes: number): Block => {
+  const block: Block = rt.persistent(bytes, () => {
+    finalizer?.unregister(block)
+    rt.release(block)
+  })
+  return block
+}
+
+/**
+ * Memory for a new result of `n` elements of `dtype` (inside a scope), and how to turn it into a
+ * host array once written: copied out, its block kept as the array's resident copy (or, below
+ * `RESIDENT_MIN_BYTES`, scratch memory released with the scope).
  */
 export const resultBlock = (rt: WasmRuntime, dtype: DType, n: number): { readonly ptr: number; wrap: (shape: ReadonlyArray<number>) => HostArray } => {
   if (4 * n < RESIDENT_MIN_BYTES) {
     const ptr = rt.alloc(4 * n)
-    let done: HostArray | null = null
-    return { ptr, wrap: (shape) => (done ??= result(dtype, shape, rt.copyOut(dtype, ptr, n))) }
+    let done: Storage | null = null
+    return { ptr, wrap: (shape) => result(dtype, shape, (done ??= rt.copyOut(dtype, ptr, n))) }
   }
-  const block: Block = rt.persistent(4 * n, () => evictResult(rt, block, dtype, n))
+  const block = cacheBlock(rt, 4 * n)
   rt.touch(block)
-  let first: WasmArray | null = null
+  let done: Storage | null = null
   return {
     ptr: block.ptr,
     wrap: (shape) => {
-      if (first === null) return (first = new WasmArray(dtype, shape, block))
-      return first.reshaped(shape)
+      if (done === null) {
+        done = rt.copyOut(dtype, block.ptr, n)
+        adopt(rt, done, block)
+      }
+      return result(dtype, shape, done)
     }
   }
 }
 
-/** Resident copies of host storage (immutable), dropped when the storage dies or is evicted. */
-const copies = new WeakMap<Storage, Block>()
-const copyFinalizer = typeof FinalizationRegistry === "function" ? new FinalizationRegistry<Block>((b) => wasm().release(b)) : null
-
 /**
- * The address of `x`'s data in WebAssembly memory: a WasmArray's own block, or a resident copy of
- * host storage (made once per storage: float32 as is, integers as their bits, bool as i32 0/1).
- * Marks the block used and pins it for the current scope.
+ * The address of `x`'s data in WebAssembly memory: its resident copy (made once per storage:
+ * float32 as is, integers as their bits, bool as i32 0/1), or for small arrays a copy staged in
+ * scratch for the current scope. Marks the copy used and pins it for the current scope.
  */
 export const addressOf = (rt: WasmRuntime, x: HostArray): number => {
-  if (x instanceof WasmArray) {
-    const b = x.block(rt)
-    if (b !== null) return b.ptr
-  }
   const data = x.data
   if (4 * data.length < RESIDENT_MIN_BYTES) {
-    // small: staged in scratch for this scope, no block to track
     const ptr = rt.alloc(4 * data.length)
     rt.write(ptr, data)
     return ptr
   }
   let b = copies.get(data)
   if (b === undefined || b.freed) {
-    const ref = new WeakRef(data)
-    const block: Block = rt.persistent(4 * data.length, () => {
-      const d = ref.deref()
-      if (d !== undefined) copies.delete(d)
-      copyFinalizer?.unregister(block)
-      rt.release(block)
-    })
-    rt.write(block.ptr, data)
-    copies.set(data, block)
-    copyFinalizer?.register(data, block, block)
-    b = block
+    b = cacheBlock(rt, 4 * data.length)
+    rt.write(b.ptr, data)
+    adopt(rt, data, b)
   }
   rt.touch(b)
   return b.ptr
 }
-
-export const isWasmArray = (x: unknown): x is WasmArray => x instanceof WasmArray

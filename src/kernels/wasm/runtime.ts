@@ -105,6 +105,8 @@ export class WasmRuntime {
   grows = 0
   /** Host arrays created by copying results out of WebAssembly memory since start. */
   copiesOut = 0
+  /** Host arrays copied into WebAssembly memory since start (resident copies and scratch staging). */
+  copiesIn = 0
 
   constructor() {
     this.shared = canShare()
@@ -203,6 +205,15 @@ export class WasmRuntime {
     return ptr
   }
 
+  /** A long-lived allocation outside scopes and the resident budget (a compiled program's arena). */
+  allocLong(bytes: number): number {
+    return this.take(bytes)
+  }
+  /** Frees an `allocLong` allocation. */
+  freeLong(ptr: number, bytes: number): void {
+    this.give(ptr, bytes)
+  }
+
   /** Runs `f`; its scratch memory is released and its pinned blocks unpinned when it ends. */
   scoped<A>(f: () => A): A {
     const scope = { blocks: [] as number[][], pins: [] as Block[] }
@@ -292,6 +303,7 @@ export class WasmRuntime {
 
   /** Writes host storage at `ptr` (float32 as is, integers as their 32 bits, bool as i32 0/1). */
   write(ptr: number, data: Storage): void {
+    this.copiesIn++
     const v = this.views()
     if (data instanceof Float32Array) v.f32.set(data, ptr >> 2)
     else if (data instanceof Uint32Array) v.u32.set(data, ptr >> 2)
@@ -397,12 +409,16 @@ export interface WasmStats {
   readonly grows: number
   /** Kernel modules compiled. */
   readonly modulesCompiled: number
-  /** Host arrays created for results copied out of the arena. */
+  /** Host arrays created for results copied out of WebAssembly memory. */
   readonly copiesOut: number
+  /** Host arrays copied into WebAssembly memory (a resident copy made, or a small input staged). */
+  readonly copiesIn: number
+  /** Resident copies dropped to stay within the budget. */
+  readonly evictions: number
 }
 
 /** Counters of the WebAssembly runtime since the process started. */
 export const wasmStats = (): WasmStats => {
   const rt = wasm()
-  return { memoryBytes: rt.size, arenaPeakBytes: rt.peak, grows: rt.grows, modulesCompiled: rt.compiled, copiesOut: rt.copiesOut }
+  return { memoryBytes: rt.size, arenaPeakBytes: rt.peak, grows: rt.grows, modulesCompiled: rt.compiled, copiesOut: rt.copiesOut, copiesIn: rt.copiesIn, evictions: rt.evictions }
 }

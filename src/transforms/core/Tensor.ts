@@ -73,9 +73,7 @@ export class ConcreteTensor extends Tensor {
     return this
   }
   override toTypedArray(): Storage {
-    // a result still in WebAssembly memory is copied out once, straight into the fresh array
-    const h = this.host as HostArray & { copyData?: () => Storage }
-    return h.copyData !== undefined ? h.copyData() : h.data.slice()
+    return this.host.data.slice()
   }
   override item(): number {
     if (this.size !== 1) {
