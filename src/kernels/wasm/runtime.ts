@@ -83,9 +83,10 @@ export interface Block {
  * The memory, its allocator and its instantiated modules. Created on first use.
  *
  * Memory is a first-fit heap of 64-byte-aligned blocks. Scratch space (a kernel's panels, a
- * program's intermediates) is taken inside `scoped` and given back when the scope ends; results
- * live in persistent blocks owned by `WasmArray`s (resident.ts), which stay in WebAssembly memory
- * until they are garbage-collected or evicted under the resident budget.
+ * program's intermediates) is taken inside `scoped` and given back when the scope ends; resident
+ * copies of host arrays (resident.ts) live in persistent blocks until their array is
+ * garbage-collected or they are evicted under the resident budget; a compiled program's arena is a
+ * long-lived allocation of its own.
  */
 export class WasmRuntime {
   readonly memory: WasmMemory
