@@ -17,6 +17,7 @@ import { type DotPlan, dotPlan, runDotPlan } from "./dot.js"
 import { loopKey, loopModule } from "./expr.js"
 import { reduceKey, reduceModule } from "./reduce.js"
 import { ALIGN, type WasmRuntime, wasm } from "./runtime.js"
+import { FirstFit } from "./firstFit.js"
 import { addressOf, resultBlock } from "./resident.js"
 import { EPI_BIAS, EPI_RELU, EPI_SCALE } from "./gemm.js"
 import { type Epilogue, NO_EPILOGUE } from "./threads.js"
@@ -62,37 +63,6 @@ const frozenResult = (dtype: DType, shape: ReadonlyArray<number>, data: HostArra
 
 const align = (n: number): number => Math.ceil(Math.max(n, 1) / ALIGN) * ALIGN
 
-/** First-fit offsets over a growing block, with freed ranges merged. */
-class SlotPlanner {
-  private free: Array<{ off: number; size: number }> = []
-  top = 0
-  alloc(size: number): number {
-    for (let k = 0; k < this.free.length; k++) {
-      const f = this.free[k]!
-      if (f.size >= size) {
-        const off = f.off
-        if (f.size === size) this.free.splice(k, 1)
-        else this.free[k] = { off: f.off + size, size: f.size - size }
-        return off
-      }
-    }
-    const off = this.top
-    this.top += size
-    return off
-  }
-  release(off: number, size: number): void {
-    this.free.push({ off, size })
-    this.free.sort((a, b) => a.off - b.off)
-    const merged: Array<{ off: number; size: number }> = []
-    for (const f of this.free) {
-      const last = merged[merged.length - 1]
-      if (last && last.off + last.size === f.off) last.size += f.size
-      else merged.push({ ...f })
-    }
-    this.free = merged
-  }
-}
-
 /** Compiles `p` for the WebAssembly runtime (kernels are generated lazily on first run). */
 export const compileWasm = (p: Program, launched: () => void): WasmExecutable => {
   const nb = p.buffers.length
@@ -113,13 +83,13 @@ export const compileWasm = (p: Program, launched: () => void): WasmExecutable =>
     for (const b of stepReads(s)) last[b] = Math.max(last[b]!, t)
   })
   const offsets = new Array<number>(nb).fill(-1)
-  const planner = new SlotPlanner()
+  const planner = new FirstFit()
   const dying = (t: number): number[] => offsets.map((_, b) => b).filter((b) => offsets[b]! >= 0 && Math.max(last[b]!, def[b]!) === t)
   p.steps.forEach((s, t) => {
     for (const b of stepWrites(s)) if (kind[b] === "internal") offsets[b] = planner.alloc(bytes[b]!)
     for (const b of dying(t)) planner.release(offsets[b]!, bytes[b]!)
   })
-  const arenaBytes = planner.top
+  const arenaBytes = planner.peak
   const unplannedBytes = bytes.reduce((sum, n, b) => sum + (kind[b] === "internal" ? n : 0), 0)
   const resultBuffers = [...new Set(p.outputs.filter((b) => kind[b] === "result"))]
 

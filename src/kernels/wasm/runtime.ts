@@ -11,6 +11,7 @@
 import type { DType, Storage } from "../dtype.js"
 import { allocStorage } from "../dtype.js"
 import type { MemoryImport } from "./emitter.js"
+import { FirstFit } from "./firstFit.js"
 
 const PAGE = 65536
 
@@ -92,11 +93,10 @@ export class WasmRuntime {
   readonly memory: WasmMemory
   readonly shared: boolean
   readonly limits: MemoryImport
-  /** End of the highest block ever handed out. */
-  top = ALIGN
-  /** Highest `top` reached (for the memory report). */
+  /** The heap's ranges (offset 0 is never handed out: it stays a null pointer). */
+  private readonly ranges = new FirstFit(ALIGN)
+  /** Highest top reached (for the memory report). */
   peak = ALIGN
-  private free: Array<{ off: number; size: number }> = []
   private scopes: Array<{ blocks: number[][]; pins: Block[] }> = []
   private readonly instances = new Map<string, WasmInstance>()
   private readonly modules = new Map<string, WasmModule>()
@@ -132,69 +132,21 @@ export class WasmRuntime {
 
   /** `bytes` of memory (first fit among freed ranges, else past the top, growing the memory). */
   private take(bytes: number): number {
-    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
-    for (let k = 0; k < this.free.length; k++) {
-      const f = this.free[k]!
-      if (f.size >= size) {
-        const off = f.off
-        if (f.size === size) this.free.splice(k, 1)
-        else this.free[k] = { off: f.off + size, size: f.size - size }
-        return off
-      }
-    }
-    const ptr = this.top
-    const end = ptr + size
+    const ptr = this.ranges.alloc(Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN)
+    const end = this.ranges.top
     if (end > this.size) {
       const pages = Math.ceil((end - this.size) / PAGE)
       this.memory.grow(pages)
       this.size = this.memory.buffer.byteLength
       this.grows++
     }
-    this.top = end
     if (end > this.peak) this.peak = end
     return ptr
   }
 
-  /** Returns a range to the heap (merged with its free neighbours; the top shrinks back). */
+  /** Returns a range to the heap. */
   private give(off: number, bytes: number): void {
-    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN
-    // the common case, scratch given back in reverse order: the top just comes down
-    if (off + size === this.top) {
-      this.top = off
-      let last = this.free[this.free.length - 1]
-      while (last !== undefined && last.off + last.size === this.top) {
-        this.top = last.off
-        this.free.pop()
-        last = this.free[this.free.length - 1]
-      }
-      return
-    }
-    // binary search for the insertion point
-    let lo = 0
-    let hi = this.free.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (this.free[mid]!.off < off) lo = mid + 1
-      else hi = mid
-    }
-    this.free.splice(lo, 0, { off, size })
-    // merge with the next and the previous range
-    const cur = this.free[lo]!
-    const next = this.free[lo + 1]
-    if (next !== undefined && cur.off + cur.size === next.off) {
-      cur.size += next.size
-      this.free.splice(lo + 1, 1)
-    }
-    const prev = this.free[lo - 1]
-    if (prev !== undefined && prev.off + prev.size === cur.off) {
-      prev.size += cur.size
-      this.free.splice(lo, 1)
-    }
-    const last = this.free[this.free.length - 1]
-    if (last !== undefined && last.off + last.size === this.top) {
-      this.top = last.off
-      this.free.pop()
-    }
+    this.ranges.release(off, Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN)
   }
 
   /** Scratch memory released when the innermost `scoped` call ends (which must be active). */
