@@ -95,15 +95,28 @@ export const validateConv = (lhs: HostArray, rhs: HostArray, p: ConvParams): num
   return out
 }
 
-const convSource = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams, outShape: ReadonlyArray<number>): string => {
+/**
+ * The sizes and strides every conv implementation starts from: dimension numbers, operand strides,
+ * the group counts, output features O, input features per group I, and the batch N.
+ */
+export const convSizes = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams) => {
   const { lhs: ld, rhs: rd, out: od } = p.dimensionNumbers
-  const ls = stridesOf(lhsShape)
-  const rs = stridesOf(rhsShape)
-  const G = p.featureGroupCount
-  const B = p.batchGroupCount
-  const O = rhsShape[rd[0]!]!
-  const I = rhsShape[rd[1]!]!
-  const N = lhsShape[ld[0]!]!
+  return {
+    ld,
+    rd,
+    od,
+    ls: stridesOf(lhsShape),
+    rs: stridesOf(rhsShape),
+    G: p.featureGroupCount,
+    B: p.batchGroupCount,
+    O: rhsShape[rd[0]!]!,
+    I: rhsShape[rd[1]!]!,
+    N: lhsShape[ld[0]!]!
+  }
+}
+
+const convSource = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams, outShape: ReadonlyArray<number>): string => {
+  const { ld, rd, od, ls, rs, G, B, O, I, N } = convSizes(lhsShape, rhsShape, p)
   const un = unravel(outShape, "i", "c")
   const n = un.coords[od[0]!]!
   const o = un.coords[od[1]!]!

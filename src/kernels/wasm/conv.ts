@@ -9,7 +9,7 @@
  * convs with other dimension numbers) take the same path.
  */
 import { coalesce } from "../codegen.js"
-import { type ConvParams, convShape } from "../conv.js"
+import { type ConvParams, convShape, convSizes } from "../conv.js"
 import { allocStorage, sizeOf, stridesOf } from "../dtype.js"
 import { type HostArray, result } from "../HostArray.js"
 import { I32, type Local, type MemoryImport, ModuleBuilder } from "./emitter.js"
@@ -44,16 +44,9 @@ interface ConvGeometry {
 }
 
 const geometry = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams, outShape: ReadonlyArray<number>): ConvGeometry => {
-  const { lhs: ld, rhs: rd, out: od } = p.dimensionNumbers
+  const { rd, od, ls, rs, G, B, O, I, N } = convSizes(lhsShape, rhsShape, p)
   const ns = lhsShape.length - 2
-  const ls = stridesOf(lhsShape)
-  const rs = stridesOf(rhsShape)
   const os = stridesOf(outShape)
-  const G = p.featureGroupCount
-  const B = p.batchGroupCount
-  const O = rhsShape[rd[0]!]!
-  const I = rhsShape[rd[1]!]!
-  const N = lhsShape[ld[0]!]!
   const Y = Array.from({ length: ns }, (_, j) => outShape[od[j + 2]!]!)
   const Kd = Array.from({ length: ns }, (_, j) => rhsShape[rd[j + 2]!]!)
   // columns over (input feature, kernel offsets) in the order the kernel stores them
