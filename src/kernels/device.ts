@@ -86,8 +86,9 @@ export const collectingDeviceArrays = <A>(f: () => A): [A, DeviceArray[]] => {
 }
 
 /**
- * A float32 or bool array held in a GPU texture (bool as 0/1 floats, the kernels' form of bool).
- * `data` downloads it once, counts the transfer, and keeps the host copy.
+ * An array held in a GPU texture: float32 as is, bool as 0/1 floats (the kernels' form of bool),
+ * int32/uint32 as exact float integers under a proven `bound` on |v| below 2^24 (see
+ * `intBound`). `data` downloads it once, counts the transfer, and keeps the host copy.
  */
 export class DeviceArray implements HostArray {
   readonly shape: ReadonlyArray<number>
@@ -97,8 +98,13 @@ export class DeviceArray implements HostArray {
     readonly dtype: DType,
     shape: ReadonlyArray<number>,
     texture: DeviceTexture,
-    readonly context: number
+    readonly context: number,
+    /** int32/uint32 only: an upper bound on |v| proven from the operations that made it (< 2^24). */
+    readonly bound?: number
   ) {
+    if ((dtype === "int32" || dtype === "uint32") && !(bound !== undefined && bound < 16777216)) {
+      throw new Error(`internal: a device ${dtype} array needs a bound below 2^24 (got ${bound})`)
+    }
     this.shape = Object.freeze([...shape])
     this.#texture = texture
     finalizer?.register(this, texture, this)
@@ -124,6 +130,11 @@ export class DeviceArray implements HostArray {
         const b = new Uint8Array(n)
         for (let k = 0; k < n; k++) b[k] = values[k] !== 0 ? 1 : 0
         this.#host = b
+      } else if (this.dtype === "int32" || this.dtype === "uint32") {
+        // exact integers below 2^24 (the bound's invariant): the typed-array conversion is exact
+        const ints = this.dtype === "int32" ? new Int32Array(n) : new Uint32Array(n)
+        ints.set(values)
+        this.#host = ints
       } else this.#host = values
     }
     return this.#host
@@ -136,7 +147,7 @@ export class DeviceArray implements HostArray {
   reshaped(shape: ReadonlyArray<number>): HostArray {
     const t = this.#texture
     if (t === null || this.#host !== null) return Object.freeze({ dtype: this.dtype, shape: Object.freeze([...shape]), data: this.data })
-    return new DeviceArray(this.dtype, shape, t.clone(), this.context)
+    return new DeviceArray(this.dtype, shape, t.clone(), this.context, this.bound)
   }
   /** Releases the texture now (the array must not be read on the device again). */
   release(): void {

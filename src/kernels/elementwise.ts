@@ -10,7 +10,7 @@ import { BINARY_BODIES, INT_BINARY_BODIES, UNARY_BODIES, planeCompare, shiftBody
 import { shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
 import { broadcastShapes, broadcastStrides, checkArray, checkDtype, checkSizes, types } from "./shape.js"
-import { checkIntInputs, joinPlanes, kernelInput, planes, resultOf, saturate, toStorage, values } from "./transfer.js"
+import { checkIntInputs, intBound, joinPlanes, kernelInput, planes, resultOf, saturate, toStorage, values } from "./transfer.js"
 
 /** Unary elementwise ops (lax names). */
 export type UnaryOp = keyof typeof UNARY_BODIES
@@ -124,8 +124,12 @@ export const validateUnary = (op: UnaryOp, x: HostArray): void => {
 export const gpujsUnary = (op: UnaryOp, x: HostArray): HostArray => {
   if (sizeOf(x.shape) === 0) return empty(x.dtype, x.shape)
   if (op === "not" && x.dtype !== "bool") return runPlanewise("not16", x.dtype, x.shape, [x], ([v]) => [`return 65535.0 - ${v};`])
-  if (x.dtype === "int32" || x.dtype === "uint32") checkIntInputs(op, x)
-  return resultOf(op, x.dtype, x.shape, runDevice(`u:${op}`, x.shape, [valueOperand(x)], UNARY_BODIES[op]))
+  let bound: number | undefined
+  if (x.dtype === "int32" || x.dtype === "uint32") {
+    checkIntInputs(op, x)
+    bound = unaryIntBound(op, x)
+  }
+  return resultOf(op, x.dtype, x.shape, runDevice(`u:${op}`, x.shape, [valueOperand(x)], UNARY_BODIES[op]), bound)
 }
 
 /** Validates a binary call and returns the broadcast output shape. */
@@ -183,7 +187,27 @@ export const gpujsBinary = (op: BinaryOp, a: HostArray, b: HostArray): HostArray
     checkIntInputs(op, a, b)
   }
   const body = (isInt ? INT_BINARY_BODIES[op as keyof typeof INT_BINARY_BODIES] : undefined) ?? BINARY_BODIES[op as keyof typeof BINARY_BODIES]
-  return resultOf(op, outDtype, out, runDevice(`b:${op}:${isInt ? "int" : "val"}`, out, [valueOperand(a), valueOperand(b)], body))
+  const bound = isInt ? binaryIntBound(op, a, b) : undefined
+  return resultOf(op, outDtype, out, runDevice(`b:${op}:${isInt ? "int" : "val"}`, out, [valueOperand(a), valueOperand(b)], body), bound)
+}
+
+/**
+ * A bound on |result| of int arithmetic from its operands' bounds, where one is easy to prove:
+ * then a GPU result below 2^24 stays on the device (see `resultOf`). Undefined for the other ops
+ * (their results are checked on the host) and for uint32 subtraction, which wraps.
+ */
+const binaryIntBound = (op: BinaryOp, a: HostArray, b: HostArray): number | undefined => {
+  const signed = a.dtype === "int32"
+  if (op === "add" || (op === "sub" && signed)) return intBound(a) + intBound(b)
+  if (op === "mul") return intBound(a) * intBound(b)
+  return undefined
+}
+
+const unaryIntBound = (op: UnaryOp, x: HostArray): number | undefined => {
+  if (x.dtype !== "int32") return undefined
+  if (op === "neg" || op === "abs") return intBound(x)
+  if (op === "sign") return 1
+  return undefined
 }
 
 /** Validates a select call and returns the broadcast output shape. */
@@ -240,7 +264,7 @@ export const gpujsConvert = (x: HostArray, dtype: DType): HostArray => {
     const r = run("trunc", x.shape, operand, ([v]) => [`return ${v} < 0.0 ? Math.ceil(${v}) : Math.floor(${v});`])
     return result(dtype, x.shape, saturate(dtype, r))
   }
-  // int/bool -> float (the host's float32 rounding is the conversion), bool -> int
-  return resultOf("convert", dtype, x.shape, runDevice("copy", x.shape, operand, ([v]) => [`return ${v};`]))
+  // int/bool -> float (the host's float32 rounding is the conversion), bool -> int (0 or 1)
+  return resultOf("convert", dtype, x.shape, runDevice("copy", x.shape, operand, ([v]) => [`return ${v};`]), x.dtype === "bool" ? 1 : undefined)
 }
 

@@ -35,11 +35,14 @@ export const kernelInput = (x: HostArray): KernelInput => {
 
 /**
  * A float kernel's output as an array of `dtype`: a device array while it is a texture and
- * `dtype` is float32 or bool (0/1 floats); else host storage through `toStorage`.
+ * `dtype` is float32 or bool (0/1 floats), or int32/uint32 with a proven `bound` on |v| below
+ * 2^24 (so every value is an exact float integer and no host check is needed); else host storage
+ * through `toStorage`, which checks every value.
  */
-export const resultOf = (op: string, dtype: DType, shape: ReadonlyArray<number>, out: Float32Array | DeviceTexture): HostArray => {
+export const resultOf = (op: string, dtype: DType, shape: ReadonlyArray<number>, out: Float32Array | DeviceTexture, bound?: number): HostArray => {
   if (!(out instanceof Float32Array)) {
     if (dtype === "float32" || dtype === "bool") return new DeviceArray(dtype, shape, out, deviceContext())
+    if (bound !== undefined && bound < EXACT_INT_LIMIT) return new DeviceArray(dtype, shape, out, deviceContext(), bound)
     return result(dtype, shape, toStorage(op, dtype, new DeviceArray("float32", shape, out, deviceContext()).data as Float32Array))
   }
   return result(dtype, shape, toStorage(op, dtype, out))
@@ -82,14 +85,28 @@ export const maxAbs = (data: Storage): number => {
 }
 
 /**
+ * An upper bound on |v| over an int array's values: a device array's proven bound (no
+ * download), else the host data's largest |v| (computed once per storage; storage is immutable).
+ */
+export const intBound = (x: HostArray): number => {
+  if (x instanceof DeviceArray && x.bound !== undefined && !x.onHost) return x.bound
+  const d = x.data
+  let m = hostBounds.get(d)
+  if (m === undefined) hostBounds.set(d, (m = maxAbs(d)))
+  return m
+}
+
+const hostBounds = new WeakMap<Storage, number>()
+
+/**
  * Throws IntegerRangeError when an int operand of float32 arithmetic holds a value with
  * |v| >= 2^24, which float32 cannot represent exactly.
  */
 export const checkIntInputs = (op: string, ...xs: HostArray[]): void => {
   for (const x of xs) {
     if (x.dtype !== "int32" && x.dtype !== "uint32") continue
-    const m = maxAbs(x.data)
-    if (m >= EXACT_INT_LIMIT) throw integerRangeError(op, x.dtype, firstOutside(x.data), "an operand")
+    const m = intBound(x)
+    if (!(m < EXACT_INT_LIMIT)) throw integerRangeError(op, x.dtype, firstOutside(x.data), "an operand")
   }
 }
 
