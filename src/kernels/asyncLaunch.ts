@@ -2,75 +2,149 @@
  * The asynchronous launch path, for gpu.js modes whose kernels return Promises (`webgpu`).
  *
  * The kernel ops stay synchronous. `runAsync(f)` runs `f` in passes: in each pass every
- * launch whose result is already known is answered from the results of earlier passes, and the
- * first unknown launch starts its kernel and ends the pass (its Promise is handed to the
- * driver, which awaits it). Then `f` runs again from the start. Kernel ops are pure and
- * deterministic, so every pass issues the same launches in the same order, and the pass that
- * meets no unknown launch returns `f`'s value. A computation with `n` launches runs `n`
- * kernels and `n + 1` passes of host code: cheap for single ops and short computations, not
- * a training loop (use `webgl2` for that).
+ * device event (a kernel launch, an upload of a host array, a read of a device array) whose
+ * outcome is already known is answered from earlier passes, and the first unknown event starts
+ * its work and ends the pass (its Promise is handed to the driver, which awaits it). Then `f`
+ * runs again from the start. Kernel ops are pure and deterministic, so every pass issues the same
+ * events in the same order, and the pass that meets no unknown event returns `f`'s value. A
+ * computation with `n` events runs `n` kernels and `n + 1` passes of host code: cheap for single
+ * ops and short computations, costly for long ones (a jitted step is a few dozen events).
+ *
+ * Results stay on the device: a launch's outcome is its pipeline buffer, and a later pass gets
+ * a clone (buffers are reference-counted), so kernels read their inputs where they are. Data
+ * comes to the host only when read, and what the final pass read is kept as the arrays' host
+ * copies, so they can be read again after `runAsync` returns. A pass's arrays, uploads and
+ * buffers are released when the pass is discarded; the driver's own references when it ends.
  */
+import { type DeviceTexture, DeviceArray, collectingDeviceArrays, commitUpload, countDownload, countUpload, flatten, releaseTexture, setDeviceIo } from "./device.js"
 import { setLaunchHook } from "./backend.js"
+
+type Kind = "launch" | "upload" | "download"
 
 interface Pending {
   readonly key: string
   readonly size: number
   readonly result: PromiseLike<unknown>
+  readonly kind: Kind
 }
 
-/** Thrown through `f` to end a pass at the first launch whose result is not known yet. */
+/** Thrown through `f` to end a pass at the first event whose outcome is not known yet. */
 class Suspend {
   constructor(readonly pending: Pending) {}
 }
 
 let queue: Promise<unknown> = Promise.resolve()
 
-const toFloat32 = (key: string, size: number, value: unknown): Float32Array => {
-  if (value instanceof Float32Array && value.length === size) return Float32Array.from(value)
-  throw new Error(`internal: async kernel ${key} resolved to ${Object.prototype.toString.call(value)} instead of Float32Array(${size})`)
+const isBuffer = (v: unknown): v is DeviceTexture =>
+  v !== null && typeof v === "object" && typeof (v as DeviceTexture).toArray === "function" && typeof (v as DeviceTexture).clone === "function"
+
+/** A completed event's outcome, checked: a device buffer for launches and uploads, values for reads. */
+const outcome = (p: Pending, value: unknown): Float32Array | DeviceTexture => {
+  if (p.kind !== "download" && isBuffer(value)) return value
+  if (value instanceof Float32Array && value.length === p.size) return Float32Array.from(value)
+  throw new Error(`internal: async ${p.kind} ${p.key} resolved to ${Object.prototype.toString.call(value)} instead of ${p.kind === "download" ? `Float32Array(${p.size})` : "a device buffer"}`)
 }
 
+/** Lets go of a Promise whose pass is discarded anyway (and of the buffer it may bring). */
+const drop = (result: PromiseLike<unknown>): void => {
+  Promise.resolve(result).then(
+    (v) => (isBuffer(v) ? releaseTexture(v) : undefined),
+    () => undefined
+  )
+}
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown }
+
 const drive = async <T>(f: () => T): Promise<T> => {
-  const known: Array<{ readonly key: string; readonly out: Float32Array }> = []
-  for (;;) {
-    let cursor = 0
-    let suspended: Pending | null = null
-    setLaunchHook({
-      replay: (key) => {
+  const known: Array<{ readonly key: string; readonly out: Float32Array | DeviceTexture }> = []
+  try {
+    for (;;) {
+      let cursor = 0
+      let suspended: Pending | null = null
+      const next = (key: string): Float32Array | DeviceTexture | undefined => {
         if (cursor >= known.length) return undefined
         const hit = known[cursor++]!
         if (hit.key !== key) {
-          throw new Error(`internal: runAsync replay diverged at launch ${cursor - 1} (${hit.key.split("|")[0]} then ${key.split("|")[0]}): the computation is not deterministic`)
+          throw new Error(`internal: runAsync replay diverged at event ${cursor - 1} (${hit.key.split("|")[0]} then ${key.split("|")[0]}): the computation is not deterministic`)
         }
-        return hit.out.slice()
-      },
-      pending: (key, size, result) => {
-        // the first unknown launch of the pass; a later one (after code that swallowed the
+        return hit.out
+      }
+      const dropped: PromiseLike<unknown>[] = []
+      const suspend = (p: Pending): never => {
+        // the first unknown event of the pass; a later one (after code that swallowed the
         // Suspend) is dropped: this pass's outcome is discarded anyway
-        if (suspended === null) suspended = { key, size, result }
-        else (result as Promise<unknown>).then(undefined, () => undefined)
+        if (suspended === null) suspended = p
+        else {
+          drop(p.result)
+          dropped.push(p.result)
+        }
         throw new Suspend(suspended)
       }
-    })
-    let value: T | undefined
-    let error: unknown = undefined
-    let threw = false
-    try {
-      value = f()
-    } catch (e) {
-      threw = true
-      error = e
-    } finally {
-      setLaunchHook(null)
+      const uploads = new Map<Float32Array, DeviceTexture>()
+      const reads = new Map<DeviceArray, Float32Array>()
+      setLaunchHook({
+        replay: (key) => {
+          const out = next(key)
+          return out === undefined ? undefined : out instanceof Float32Array ? out.slice() : out.clone()
+        },
+        pending: (key, size, result, kind) => suspend({ key, size, result, kind })
+      })
+      setDeviceIo({
+        uploads,
+        read: (a, t, n) => {
+          const memo = reads.get(a)
+          if (memo !== undefined) return memo
+          const key = `download|${n}`
+          const out = next(key)
+          if (out === undefined) return suspend({ key, size: n, result: Promise.resolve(t.toArray()).then((v) => flatten(v, n)), kind: "download" })
+          const values = (out as Float32Array).slice()
+          reads.set(a, values)
+          return values
+        }
+      })
+      let run: Outcome<T>
+      let created: DeviceArray[]
+      try {
+        ;[run, created] = collectingDeviceArrays((): Outcome<T> => {
+          try {
+            return { ok: true, value: f() }
+          } catch (error) {
+            return { ok: false, error }
+          }
+        })
+      } finally {
+        setLaunchHook(null)
+        setDeviceIo(null)
+      }
+      // A pass that met an unknown event is discarded whatever became of the Suspend
+      // (callers such as Effect.runSync may wrap it in their own error).
+      const p = suspended as Pending | null
+      if (p === null) {
+        for (const [data, t] of uploads) commitUpload(data, t)
+        for (const [a, values] of reads) a.adoptHost(values)
+        if (!run.ok) throw run.error
+        return run.value
+      }
+      // a kernel's first run waits for its build and reads its arguments then: release this
+      // pass's buffers only once the pending work (and any dropped work) has settled
+      const release = () => {
+        for (const a of created) a.release()
+        for (const t of uploads.values()) releaseTexture(t)
+      }
+      let value: unknown
+      try {
+        value = await p.result
+      } finally {
+        await Promise.allSettled(dropped)
+        release()
+      }
+      const out = outcome(p, value)
+      if (p.kind === "upload") countUpload(p.size)
+      else if (p.kind === "download") countDownload(p.size)
+      known.push({ key: p.key, out })
     }
-    // A pass that met an unknown launch is discarded whatever became of the Suspend
-    // (callers such as Effect.runSync may wrap it in their own error).
-    const p = suspended as Pending | null
-    if (p === null) {
-      if (threw) throw error
-      return value as T
-    }
-    known.push({ key: p.key, out: toFloat32(p.key, p.size, await p.result) })
+  } finally {
+    for (const k of known) if (!(k.out instanceof Float32Array)) releaseTexture(k.out)
   }
 }
 

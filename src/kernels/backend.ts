@@ -7,7 +7,7 @@ import gpujs from "gpu.js"
 import { BackendUnavailableError, KernelLimitError } from "./errors.js"
 import { KernelCache, type KernelCacheStats } from "./KernelCache.js"
 import { simdSupported } from "./wasm/runtime.js"
-import { type DeviceTexture, countDownload, nextDeviceContext, uploaded } from "./device.js"
+import { type DeviceTexture, DeviceArray, countDownload, countUpload, deviceContext, isAsyncTexture, nextDeviceContext, setOutsideReadError, uploaded } from "./device.js"
 
 const { GPU } = gpujs
 
@@ -110,8 +110,8 @@ const webgpuApi = (): boolean => {
  * a launch's result known from an earlier pass, `pending` takes a kernel's Promise and ends the pass.
  */
 export interface LaunchHook {
-  readonly replay: (key: string) => Float32Array | undefined
-  readonly pending: (key: string, size: number, result: PromiseLike<unknown>) => never
+  readonly replay: (key: string) => Float32Array | DeviceTexture | undefined
+  readonly pending: (key: string, size: number, result: PromiseLike<unknown>, kind: "launch" | "upload") => never
 }
 
 let hook: LaunchHook | null = null
@@ -245,11 +245,27 @@ const gpuOf = (s: BackendState): GpuInstance => {
   return s.gpu
 }
 
+/** Modes whose kernel results stay on the device (gpu.js pipeline textures or buffers). */
+const RESIDENT_MODES: ReadonlyArray<Mode> = [...GL_MODES, "webgpu"]
+
 /**
  * True when kernel results stay on the device: the GL modes, where gpu.js pipeline kernels render
- * into textures that later kernels read directly (see device.ts).
+ * into textures that later kernels read directly, and webgpu, where they write storage buffers
+ * (see device.ts).
  */
-export const residentMode = (): boolean => GL_MODES.includes(current().mode)
+export const residentMode = (): boolean => RESIDENT_MODES.includes(current().mode)
+
+setOutsideReadError(
+  (a) =>
+    new BackendUnavailableError({
+      mode: "webgpu",
+      available: availableModes(),
+      message:
+        `reading a ${a.dtype}[${a.shape.join(",")}] array that lives on the WebGPU device: WebGPU reads are asynchronous and ` +
+        `the array API is synchronous. Fix: read it inside runAsync, e.g. \`await runAsync(() => y.toTypedArray())\` ` +
+        `(or in the same runAsync call that computed it).`
+    })
+)
 
 /** A kernel argument: host values, or (resident modes) a texture on the device. */
 export type KernelInput = Float32Array | DeviceTexture
@@ -309,6 +325,15 @@ export const launch = (spec: KernelSpec, arrays: ReadonlyArray<KernelInput>, sca
 
 /** A texture's values on the host (counted as a download). */
 const downloadTexture = (t: DeviceTexture, n: number): Float32Array => {
+  if (isAsyncTexture(t)) {
+    // WebGPU: read through a device array, which runAsync answers (or suspends on)
+    const a = new DeviceArray("float32", [n], t, deviceContext())
+    try {
+      return a.data as Float32Array
+    } finally {
+      a.release()
+    }
+  }
   const v = t.toArray()
   const out = Array.isArray(v) ? flattenRows({ key: "download", size: n, rows: v.length, arrays: 0, source: () => "" }, v as ReadonlyArray<Float32Array>) : (v as Float32Array).slice(0, n)
   t.delete()
@@ -320,6 +345,9 @@ const downloadTexture = (t: DeviceTexture, n: number): Float32Array => {
 /** The identity pipeline kernel that puts a host array on the device. */
 const uploadTexture = (gpu: GpuInstance) => (data: Float32Array): DeviceTexture => {
   const n = Math.max(1, data.length)
+  const key = `upload|${n}`
+  const known = hook?.replay(key)
+  if (known !== undefined) return known as DeviceTexture
   const k = cache.getOrCreate(`upload|${n}`, () =>
     gpu.createKernel(kernelSourceOf("return a0[this.thread.x];"), {
       output: [n],
@@ -333,8 +361,25 @@ const uploadTexture = (gpu: GpuInstance) => (data: Float32Array): DeviceTexture 
     })
   )
   launches++
-  return k(data.length === 0 ? EMPTY : data) as DeviceTexture
+  const out = k(data.length === 0 ? EMPTY : data) as unknown
+  if (typeof (out as PromiseLike<unknown> | null)?.then === "function") {
+    // webgpu: counted by runAsync when the upload completes
+    if (hook !== null) return hook.pending(key, n, out as PromiseLike<unknown>, "upload")
+    ;(out as Promise<unknown>).then(undefined, () => undefined)
+    throw asyncOutside(current(), "upload")
+  }
+  countUpload(data.length)
+  return out as DeviceTexture
 }
+
+const asyncOutside = (s: BackendState, what: string): BackendUnavailableError =>
+  new BackendUnavailableError({
+    mode: s.mode,
+    available: availableModes(),
+    message:
+      `kernel ${what} returned a Promise: ${s.mode} kernels are asynchronous and the kernel API is ` +
+      `synchronous. Fix: run the computation inside runAsync(() => ...), which awaits each kernel, or setBackend("webgl2").`
+  })
 
 const kernelSourceOf = (line: string): string => `function(a0) {\n  ${line}\n}`
 
@@ -345,7 +390,7 @@ const kernelSourceOf = (line: string): string => `function(a0) {\n  ${line}\n}`
 export const launchDevice = (spec: KernelSpec, inputs: ReadonlyArray<KernelInput>, scalars: ReadonlyArray<number> = []): Float32Array | DeviceTexture => {
   const s = current()
   const gpu = gpuOf(s)
-  const resident = GL_MODES.includes(s.mode)
+  const resident = RESIDENT_MODES.includes(s.mode)
   // host arrays go up once (cached per array); textures are read where they are
   const arrays: ReadonlyArray<KernelInput> = resident
     ? inputs.map((a) => (a instanceof Float32Array ? uploaded(a.length === 0 ? EMPTY : a, uploadTexture(gpu)) : a))
@@ -391,17 +436,11 @@ export const launchDevice = (spec: KernelSpec, inputs: ReadonlyArray<KernelInput
   }
   if (typeof (out as PromiseLike<unknown> | null)?.then === "function") {
     if (hook !== null) {
-      const flat = rows === undefined ? out : (out as PromiseLike<unknown>).then((v) => (Array.isArray(v) ? flattenRows(spec, v as ReadonlyArray<Float32Array>) : v))
-      return hook.pending(spec.key, spec.size, flat as PromiseLike<unknown>)
+      const flat = rows === undefined || resident ? out : (out as PromiseLike<unknown>).then((v) => (Array.isArray(v) ? flattenRows(spec, v as ReadonlyArray<Float32Array>) : v))
+      return hook.pending(spec.key, spec.size, flat as PromiseLike<unknown>, "launch")
     }
     ;(out as Promise<unknown>).then(undefined, () => undefined)
-    throw new BackendUnavailableError({
-      mode: s.mode,
-      available: availableModes(),
-      message:
-        `kernel ${spec.key.split("|")[0]} returned a Promise: ${s.mode} kernels are asynchronous and the kernel API is ` +
-        `synchronous. Fix: run the computation inside runAsync(() => ...), which awaits each kernel, or setBackend("webgl2").`
-    })
+    throw asyncOutside(s, spec.key.split("|")[0]!)
   }
   if (resident) {
     if (out === null || typeof out !== "object" || typeof (out as DeviceTexture).toArray !== "function") {

@@ -1,11 +1,16 @@
 /**
- * Device-resident arrays for the GL backends (`webgl2`, `webgl`, `headlessgl`): a float32 or
- * bool kernel result stays in the gpu.js texture the kernel rendered into, and later kernels read
- * that texture directly. Its data comes to the host only when something reads `data` — the user
- * (`toTypedArray()`, `item()`, printing, a checkpoint save) or a host-side step such as the exact
- * integer paths. A host array passed to a kernel is uploaded once and its texture reused.
+ * Device-resident arrays for the GPU backends: a kernel result stays in the gpu.js pipeline
+ * texture (GL modes: `webgl2`, `webgl`, `headlessgl`) or storage buffer (`webgpu`) the kernel
+ * wrote, and later kernels read it there. Its data comes to the host only when something reads
+ * `data` — the user (`toTypedArray()`, `item()`, printing, a checkpoint save) or a host-side
+ * step such as the exact integer paths. A host array passed to a kernel is uploaded once and its
+ * device copy reused.
  *
- * Every upload and download is counted (`transferStats`). Textures are released when their
+ * WebGPU reads are asynchronous, so on `webgpu` they happen inside `runAsync`, which installs a
+ * `DeviceIo` (asyncLaunch.ts): it answers uploads and reads from earlier passes or suspends the
+ * pass while they complete. A read outside `runAsync` is a clear error naming it.
+ *
+ * Every upload and download is counted (`transferStats`). Device memory is released when its
  * array is garbage-collected (a FinalizationRegistry), and a compiled `jit` program releases its
  * intermediates as soon as it returns.
  */
@@ -30,6 +35,12 @@ export interface TransferStats {
 }
 
 const counts = { uploads: 0, downloads: 0, uploadBytes: 0, downloadBytes: 0 }
+
+/** Counts an upload of `n` float32 values. */
+export const countUpload = (n: number): void => {
+  counts.uploads++
+  counts.uploadBytes += 4 * n
+}
 
 /** Counts a download of `n` float32 values (a result read back to the host). */
 export const countDownload = (n: number): void => {
@@ -57,7 +68,7 @@ export const nextDeviceContext = (): number => ++context
 export const deviceContext = (): number => context
 
 /** A texture's values as one row-major Float32Array (gpu.js returns rows for 2-D outputs). */
-const flatten = (v: unknown, n: number): Float32Array => {
+export const flatten = (v: unknown, n: number): Float32Array => {
   if (v instanceof Float32Array) return v.length === n ? v : v.slice(0, n)
   const rows = v as ReadonlyArray<Float32Array>
   const out = new Float32Array(n)
@@ -67,6 +78,31 @@ const flatten = (v: unknown, n: number): Float32Array => {
     at += r.length
   }
   return out
+}
+
+/** True for device memory whose reads are asynchronous (gpu.js WebGPU buffer results). */
+export const isAsyncTexture = (t: DeviceTexture): boolean => (t as { readonly type?: unknown }).type === "WebGPUBuffer"
+
+/**
+ * Asynchronous device I/O, installed by `runAsync` for one pass: `read` returns a buffer's values
+ * (known from an earlier pass) or suspends the pass; `uploads` holds this pass's uploads.
+ */
+export interface DeviceIo {
+  readonly read: (a: DeviceArray, t: DeviceTexture, n: number) => Float32Array
+  readonly uploads: Map<Float32Array, DeviceTexture>
+}
+
+let io: DeviceIo | null = null
+
+/** Installs (or with null removes) the asynchronous device I/O. Internal: runAsync only. */
+export const setDeviceIo = (x: DeviceIo | null): void => {
+  io = x
+}
+
+/** The error for reading WebGPU data outside runAsync; set by backend.ts (it knows the modes). */
+let outsideRead: (a: DeviceArray) => Error = () => new Error("read this array inside runAsync")
+export const setOutsideReadError = (f: (a: DeviceArray) => Error): void => {
+  outsideRead = f
 }
 
 /** Device arrays created while a collector is active (see `collectingDeviceArrays`). */
@@ -124,20 +160,35 @@ export class DeviceArray implements HostArray {
       const t = this.#texture
       if (t === null) throw new Error("internal: a released device array was read")
       const n = this.length
+      if (n > 0 && isAsyncTexture(t)) {
+        // WebGPU: only inside runAsync, which keeps the host copy for this pass (see adoptHost)
+        if (io === null) throw outsideRead(this)
+        return this.#fromValues(io.read(this, t, n))
+      }
       const values = n === 0 ? new Float32Array(0) : flatten(t.toArray(), n)
       countDownload(n)
-      if (this.dtype === "bool") {
-        const b = new Uint8Array(n)
-        for (let k = 0; k < n; k++) b[k] = values[k] !== 0 ? 1 : 0
-        this.#host = b
-      } else if (this.dtype === "int32" || this.dtype === "uint32") {
-        // exact integers below 2^24 (the bound's invariant): the typed-array conversion is exact
-        const ints = this.dtype === "int32" ? new Int32Array(n) : new Uint32Array(n)
-        ints.set(values)
-        this.#host = ints
-      } else this.#host = values
+      this.#host = this.#fromValues(values)
     }
     return this.#host
+  }
+  /** Keeps `values` (this array's downloaded data, as runAsync read it) as the host copy. */
+  adoptHost(values: Float32Array): void {
+    if (this.#host === null) this.#host = this.#fromValues(values)
+  }
+  #fromValues(values: Float32Array): Storage {
+    const n = values.length
+    if (this.dtype === "bool") {
+      const b = new Uint8Array(n)
+      for (let k = 0; k < n; k++) b[k] = values[k] !== 0 ? 1 : 0
+      return b
+    }
+    if (this.dtype === "int32" || this.dtype === "uint32") {
+      // exact integers below 2^24 (the bound's invariant): the typed-array conversion is exact
+      const ints = this.dtype === "int32" ? new Int32Array(n) : new Uint32Array(n)
+      ints.set(values)
+      return ints
+    }
+    return values
   }
   /** True once the data has been downloaded. */
   get onHost(): boolean {
@@ -154,9 +205,7 @@ export class DeviceArray implements HostArray {
     const t = this.#texture
     if (t === null) return
     finalizer?.unregister(this)
-    if (this.#host === null) {
-      // keep nothing half-alive: an array read after release downloads nothing and fails loudly
-    }
+    // an array read after release downloads nothing and fails loudly (unless its data is on the host)
     this.#texture = null
     safeDelete(t)
   }
@@ -189,10 +238,28 @@ const uploadFinalizer = typeof FinalizationRegistry === "function" ? new Finaliz
 export const uploaded = (data: Float32Array, upload: (data: Float32Array) => DeviceTexture): DeviceTexture => {
   const hit = uploads.get(data)
   if (hit !== undefined && hit.context === context) return hit.texture
+  if (io !== null) {
+    // inside runAsync the cache is frozen (every pass must issue the same uploads); this pass's
+    // uploads are kept aside and committed when the computation completes
+    let t = io.uploads.get(data)
+    if (t === undefined) io.uploads.set(data, (t = upload(data)))
+    return t
+  }
   const texture = upload(data)
-  counts.uploads++
-  counts.uploadBytes += 4 * data.length
-  uploads.set(data, { texture, context })
-  uploadFinalizer?.register(data, texture)
+  commitUpload(data, texture)
   return texture
 }
+
+/** Caches `texture` as the device copy of `data` (released when `data` is garbage-collected). */
+export const commitUpload = (data: Float32Array, texture: DeviceTexture): void => {
+  const hit = uploads.get(data)
+  if (hit !== undefined && hit.context === context) {
+    safeDelete(texture)
+    return
+  }
+  uploads.set(data, { texture, context })
+  uploadFinalizer?.register(data, texture)
+}
+
+/** Releases device memory now (it may belong to a lost or destroyed context). */
+export const releaseTexture = (t: DeviceTexture): void => safeDelete(t)

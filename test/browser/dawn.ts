@@ -1,5 +1,5 @@
 /**
- * The kernel op table in Node through Dawn (`webgpu@0.6.2`, Google's WebGPU addon) on
+ * The kernel op table, limits and transforms (with the residency checks) in Node through Dawn (`webgpu@0.6.2`, Google's WebGPU addon) on
  * SwiftShader's Vulkan driver from Debian's chromium package: a fast WGSL check with no
  * browser. gpu.js's webgpu backend uses only `navigator.gpu` and the `GPU*` globals, so the
  * addon is installed as those globals before tanka selects `webgpu`.
@@ -22,7 +22,8 @@ if (adapter === null) {
 console.log(`Dawn adapter: ${adapter.info?.description ?? "?"} (${adapter.info?.architecture ?? "?"})`)
 const { runOpTable } = await import("./page/harness.js")
 const { runLimits } = await import("./page/limits.js")
-const results: CheckResult[] = [...(await runOpTable("webgpu")), ...(await runLimits("webgpu"))]
+const { runTransforms } = await import("./page/transforms.js")
+const results: CheckResult[] = [...(await runOpTable("webgpu")), ...(await runLimits("webgpu")), ...(await runTransforms("webgpu"))]
 for (const r of results) {
   if (!r.ok || process.env["VERBOSE"]) console.log(`  ${r.ok ? "ok  " : "FAIL"} ${r.suite} ${r.name}  [${r.kernelClass ?? "-"}, ${r.ms.toFixed(0)} ms]${r.ok ? "" : `\n       ${r.detail}`}`)
 }

@@ -77,7 +77,7 @@ const runDawn = async (): Promise<void> => {
   const lines = `${child.stdout ?? ""}`.trim().split("\n")
   for (const l of lines) console.log(`  ${l}`)
   const summary = lines.at(-1) ?? ""
-  report([{ suite: "ops/webgpu-dawn-node", name: `op table + limits in Node through Dawn: ${summary}`, ok: child.status === 0, ms: performance.now() - t, kernelClass: "WebGPUKernel", detail: `exit ${child.status}${child.error ? ` (${child.error.message})` : ""}\n${(child.stderr ?? "").split("\n").filter((l) => !/XDG_RUNTIME_DIR|storage buffers|While |validation:|^\s*$/.test(l)).slice(0, 10).join("\n")}` }])
+  report([{ suite: "ops/webgpu-dawn-node", name: `op table, limits and transforms in Node through Dawn: ${summary}`, ok: child.status === 0, ms: performance.now() - t, kernelClass: "WebGPUKernel", detail: `exit ${child.status}${child.error ? ` (${child.error.message})` : ""}\n${(child.stderr ?? "").split("\n").filter((l) => !/XDG_RUNTIME_DIR|storage buffers|While |validation:|^\s*$/.test(l)).slice(0, 10).join("\n")}` }])
 }
 
 const main = async (): Promise<number> => {

@@ -52,6 +52,25 @@ export const check = async (suite: string, name: string, mode: K.Mode, body: () 
   }
 }
 
+/**
+ * Runs an asynchronous `body` as one check in `mode`; the body awaits `runAsync` itself where
+ * the mode needs it (webgpu), so it can measure what happens between calls.
+ */
+export const checkAsync = async (suite: string, name: string, mode: K.Mode, body: () => Promise<void>): Promise<CheckResult> => {
+  const t0 = performance.now()
+  const before = K.kernelLaunches()
+  try {
+    await body()
+    const { lastKernelClass } = K.getBackend()
+    if (K.kernelLaunches() > before && lastKernelClass !== EXPECTED_CLASS[mode]) {
+      throw new Error(`ran as ${lastKernelClass}, expected ${EXPECTED_CLASS[mode]} (silent fallback)`)
+    }
+    return { suite, name, ok: true, ms: performance.now() - t0, kernelClass: lastKernelClass }
+  } catch (e) {
+    return { suite, name, ok: false, ms: performance.now() - t0, kernelClass: K.getBackend().lastKernelClass, detail: message(e) }
+  }
+}
+
 /** The kernel op table in `mode`: one check per row. */
 export const runOpTable = async (mode: K.Mode, filter?: (name: string) => boolean): Promise<CheckResult[]> => {
   K.setBackend(mode)

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { hk, jax, jnp, optax, type Tensor } from "../../../src/index.js"
 import * as K from "../../../src/kernels/index.js"
 import { assertAllclose } from "../../support/assertAllclose.js"
-import { check, type CheckResult } from "./harness.js"
+import { check, checkAsync, type CheckResult } from "./harness.js"
 
 const randn = (seed: number, shape: ReadonlyArray<number>, scale = 1): Tensor => {
   let s = (seed * 2654435761) >>> 0
@@ -123,14 +123,17 @@ export const runTransforms = async (mode: K.Mode): Promise<CheckResult[]> => {
 }
 
 /**
- * Device residency (GL modes): a jitted training step keeps params, optimizer state and every
- * intermediate on the GPU. After warm-up, one step uploads its batch (images and one-hot labels)
- * and downloads its loss (read with item()), nothing else — with adam too, whose int32 step
- * counter stays on the device under a proven bound (see `intBound`). Int arithmetic whose bound
- * passes 2^24 comes back to the host and is checked there, as before.
+ * Device residency (GL modes and webgpu): a jitted training step keeps params, optimizer state
+ * and every intermediate on the GPU. After warm-up, one step uploads its batch (images and
+ * one-hot labels) and downloads its loss (read with item()), nothing else — with adam too, whose
+ * int32 step counter stays on the device under a proven bound (see `intBound`). Int arithmetic
+ * whose bound passes 2^24 comes back to the host and is checked there, as before. On webgpu each
+ * step is one `runAsync` call, as a training loop there would be written.
  */
 const residencyChecks = async (suite: string, mode: K.Mode): Promise<CheckResult[]> => {
-  if (mode !== "webgl2" && mode !== "webgl") return []
+  if (mode !== "webgl2" && mode !== "webgl" && mode !== "webgpu") return []
+  // webgpu computations run through runAsync; the GL modes synchronously
+  const exec = <T>(f: () => T): Promise<T> => (mode === "webgpu" ? jax.runAsync(f) : Promise.resolve(f()))
   const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([32, 10]), (m) => m(x))))
   const loss = (p: hk.ParamTree, x: Tensor, y: Tensor) => Effect.map(net.apply(p, x), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(jax.nn.logSoftmax(logits), y), { axis: -1 }))))
   // the batch comes from the host, as a data loader's would: images and one-hot labels
@@ -139,70 +142,86 @@ const residencyChecks = async (suite: string, mode: K.Mode): Promise<CheckResult
     for (let k = 0; k < 16; k++) y[k * 10 + ((k * 7 + i) % 10)] = 1
     return { x: randn(100 + i, [16, 12]), y: jnp.array(y, { shape: [16, 10] }) }
   }
-  const measure = (opt: optax.GradientTransformation<any>) => {
-    let params: hk.ParamTree = Effect.runSync(net.init(jax.random.key(0), batch(0).x))
-    let state = opt.init(params)
+  // params start from webasm's initialisation, so every mode trains the same numbers
+  const init = inWebasm(mode, () => Effect.runSync(net.init(jax.random.key(0), batch(0).x)))
+  const measure = async (opt: optax.GradientTransformation<any>, run: <T>(f: () => T) => Promise<T>) => {
+    let params: hk.ParamTree = init
+    let state = await run(() => opt.init(params))
     const step = jax.jit(jax.valueAndGrad(loss))
     const update = jax.jit((p: hk.ParamTree, s: unknown, g: hk.ParamTree) => {
       const [u, next] = opt.update(g, s as never, p)
       return [optax.applyUpdates(p, u), next] as const
     })
     const losses: number[] = []
-    const one = (i: number) => {
+    const one = async (i: number) => {
       const { x, y } = batch(i)
-      const [l, g] = Effect.runSync(step(params, x, y))
-      const next = update(params, state, g) as unknown as [hk.ParamTree, unknown]
+      const [l, next] = await run(() => {
+        const [l, g] = Effect.runSync(step(params, x, y))
+        const next = update(params, state, g) as unknown as [hk.ParamTree, unknown]
+        return [l.item(), next] as const
+      })
       params = next[0]
       state = next[1] as typeof state
-      losses.push(l.item())
+      losses.push(l)
     }
-    for (let i = 0; i < 3; i++) one(i)
-    const { x, y } = batch(3)
+    for (let i = 0; i < 3; i++) await one(i)
     const before = K.transferStats()
-    const [l, g] = Effect.runSync(step(params, x, y))
-    const next = update(params, state, g) as unknown as [hk.ParamTree, unknown]
-    params = next[0]
-    state = next[1] as typeof state
-    losses.push(l.item())
+    await one(3)
     const after = K.transferStats()
-    const final = Object.values(params).flatMap((b) => Object.values(b).flatMap(values))
+    const final = await run(() => Object.values(params).flatMap((b) => Object.values(b).flatMap(values)))
     return { uploads: after.uploads - before.uploads, downloads: after.downloads - before.downloads, losses, final }
   }
+  const onHost = <T>(f: () => T): Promise<T> => Promise.resolve(f())
   const sgd = () => optax.sgd(0.1, { momentum: 0.9 })
-  const reference = inWebasm(mode, () => measure(sgd()))
-  const adamReference = inWebasm(mode, () => measure(optax.adam(0.01)))
+  K.setBackend("webasm")
+  const reference = await measure(sgd(), onHost)
+  const adamReference = await measure(optax.adam(0.01), onHost)
+  K.setBackend(mode)
   return [
-    await check(suite, "jitted training step (sgd with momentum): params, state and intermediates stay on the GPU; one step uploads its batch (2 arrays) and downloads its loss, nothing else", mode, () => {
-      const r = measure(sgd())
+    await checkAsync(suite, "jitted training step (sgd with momentum): params, state and intermediates stay on the GPU; one step uploads its batch (2 arrays) and downloads its loss, nothing else", mode, async () => {
+      const r = await measure(sgd(), exec)
       expectEqual([r.uploads, r.downloads], [2, 1], "[uploads, downloads] of one step")
       // and the numbers are those of the host path: four steps' losses and the final params
       assertAllclose(r.losses, reference.losses, { atol: 1e-5, rtol: 1e-5 })
       assertAllclose(r.final, reference.final, { atol: 1e-5, rtol: 1e-5 })
     }),
-    await check(suite, "jitted training step (adam, the main job's optimizer): batch in (2 arrays), loss out, nothing else; the int32 step counter stays on the GPU", mode, () => {
-      const r = measure(optax.adam(0.01))
+    await checkAsync(suite, "jitted training step (adam, the main job's optimizer): batch in (2 arrays), loss out, nothing else; the int32 step counter stays on the GPU", mode, async () => {
+      const r = await measure(optax.adam(0.01), exec)
       expectEqual([r.uploads, r.downloads], [2, 1], "[uploads, downloads] of one step")
       assertAllclose(r.losses, adamReference.losses, { atol: 1e-5, rtol: 1e-5 })
       assertAllclose(r.final, adamReference.final, { atol: 1e-5, rtol: 1e-5 })
     }),
-    await check(suite, "int32 arithmetic under a proven bound < 2^24 stays on the GPU and reads back exact; past the bound it is checked on the host (IntegerRangeError)", mode, () => {
+    await checkAsync(suite, "int32 arithmetic under a proven bound < 2^24 stays on the GPU and reads back exact; past the bound it is checked on the host (IntegerRangeError)", mode, async () => {
       const x = jnp.array(new Int32Array([4000, -7, 0, 1234]), { shape: [4] })
       const f = jax.jit((v: Tensor) => jnp.subtract(jnp.add(jnp.multiply(v, v), jnp.negative(v)), 3))
-      f(jnp.array(new Int32Array([1, 2, 3, 4]), { shape: [4] })) // warm-up: the constant 3 goes up once
+      await exec(() => f(jnp.array(new Int32Array([1, 2, 3, 4]), { shape: [4] })).toTypedArray()) // warm-up: the constant 3 goes up once
       const before = K.transferStats()
-      const y = f(x)
-      const mid = K.transferStats()
+      const [y, mid] = await exec(() => [f(x), K.transferStats()] as const)
       expectEqual([mid.uploads - before.uploads, mid.downloads - before.downloads], [1, 0], "[uploads, downloads] before the read")
       expectEqual(y.dtype, "int32", "dtype")
-      expectEqual(Array.from(y.toTypedArray()), [16_000_000 - 4000 - 3, 49 + 7 - 3, -3, 1234 * 1234 - 1234 - 3], "values")
+      const got = await exec(() => Array.from(y.toTypedArray()))
+      expectEqual(got, [16_000_000 - 4000 - 3, 49 + 7 - 3, -3, 1234 * 1234 - 1234 - 3], "values")
       // 4000² + 10^6 may pass 2^24 (it does: 17,000,000): the sum is checked on the host and refused
       let caught: unknown
       try {
-        jnp.add(jnp.multiply(x, x), 1_000_000).toTypedArray()
+        await exec(() => jnp.add(jnp.multiply(x, x), 1_000_000).toTypedArray())
       } catch (e) {
         caught = e
       }
       if (!(caught instanceof K.IntegerRangeError)) throw new Error(`expected IntegerRangeError, got ${String(caught)}`)
-    })
+    }),
+    ...(mode === "webgpu" ? [await checkAsync(suite, "a webgpu result read outside runAsync is a BackendUnavailableError naming runAsync; read inside runAsync it comes back, and stays readable after", mode, async () => {
+      const y = await exec(() => jnp.exp(jnp.array(new Float32Array([0, 1]), { shape: [2] })))
+      let caught: unknown
+      try {
+        y.toTypedArray()
+      } catch (e) {
+        caught = e
+      }
+      if (!(caught instanceof K.BackendUnavailableError) || !/runAsync/.test(caught.message)) throw new Error(`expected BackendUnavailableError naming runAsync, got ${String(caught)}`)
+      const v = await exec(() => values(y))
+      assertAllclose(v, [1, Math.E], { atol: 1e-6, rtol: 1e-6 })
+      assertAllclose(values(y), [1, Math.E], { atol: 1e-6, rtol: 1e-6 })
+    })] : [])
   ]
 }
