@@ -291,7 +291,7 @@ export const evaluateTargets = (results: ReadonlyArray<WorkloadResult>, ctx: Tar
     target: "transfers per jitted training step, Chromium webgl2",
     criterion: "batch in, loss out",
     measured:
-      "`npm run test:browser` (Node has no WebGL, so not in this run): a jitted step with adam, as the main job's, uploads 2 arrays (images, labels) and downloads 1 (the loss); SGD with momentum the same",
+      "`npm run test:browser` (Node has no WebGL, so not in this run): a jitted step with adam, as the main job's, uploads 2 arrays (images, labels) and downloads 1 (the loss); SGD with momentum the same; also asserted on webgpu (one `runAsync` per step)",
     status: "n/a",
     factor: null
   })
