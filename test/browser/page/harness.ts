@@ -33,26 +33,6 @@ const message = (e: unknown): string => {
 }
 
 /**
- * Runs `body` as one check in `mode`: synchronous modes call it directly, async modes
- * (webgpu) through `runAsync`. After it, the kernel class that ran must be the mode's.
- */
-export const check = async (suite: string, name: string, mode: K.Mode, body: () => void): Promise<CheckResult> => {
-  const t0 = performance.now()
-  const before = K.kernelLaunches()
-  try {
-    if (mode === "webgpu") await runAsync(body)
-    else body()
-    const { lastKernelClass } = K.getBackend()
-    if (K.kernelLaunches() > before && lastKernelClass !== EXPECTED_CLASS[mode]) {
-      throw new Error(`ran as ${lastKernelClass}, expected ${EXPECTED_CLASS[mode]} (silent fallback)`)
-    }
-    return { suite, name, ok: true, ms: performance.now() - t0, kernelClass: lastKernelClass }
-  } catch (e) {
-    return { suite, name, ok: false, ms: performance.now() - t0, kernelClass: K.getBackend().lastKernelClass, detail: message(e) }
-  }
-}
-
-/**
  * Runs an asynchronous `body` as one check in `mode`; the body awaits `runAsync` itself where
  * the mode needs it (webgpu), so it can measure what happens between calls.
  */
@@ -70,6 +50,16 @@ export const checkAsync = async (suite: string, name: string, mode: K.Mode, body
     return { suite, name, ok: false, ms: performance.now() - t0, kernelClass: K.getBackend().lastKernelClass, detail: message(e) }
   }
 }
+
+/**
+ * Runs `body` as one check in `mode`: synchronous modes call it directly, async modes
+ * (webgpu) through `runAsync`. After it, the kernel class that ran must be the mode's.
+ */
+export const check = (suite: string, name: string, mode: K.Mode, body: () => void): Promise<CheckResult> =>
+  checkAsync(suite, name, mode, async () => {
+    if (mode === "webgpu") await runAsync(body)
+    else body()
+  })
 
 /** The kernel op table in `mode`: one check per row. */
 export const runOpTable = async (mode: K.Mode, filter?: (name: string) => boolean): Promise<CheckResult[]> => {
