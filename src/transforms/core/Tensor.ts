@@ -88,22 +88,60 @@ export class ConcreteTensor extends Tensor {
     const { data, shape, dtype } = this.host
     const read = dtype === "bool" ? (i: number) => data[i] !== 0 : (i: number) => data[i]!
     if (shape.length === 0) return read(0)
-    let offset = 0
-    const build = (dim: number): NestedArray => {
-      const n = shape[dim]!
-      const out: NestedArray[] = new Array(n)
-      if (dim === shape.length - 1) {
-        for (let i = 0; i < n; i++) out[i] = read(offset++)
-      } else {
-        for (let i = 0; i < n; i++) out[i] = build(dim + 1)
-      }
-      return out
+    // innermost rows first, then each level groups the one below: no recursion, so a tensor of
+    // thousands of (unit) dimensions nests as deep as it needs
+    let level: NestedArray[] = Array.from({ length: data.length }, (_, i) => read(i))
+    for (let d = shape.length - 1; d >= 0; d--) {
+      const n = shape[d]!
+      let rows = 1
+      for (let k = 0; k < d; k++) rows *= shape[k]!
+      const next: NestedArray[] = new Array(rows)
+      for (let r = 0; r < rows; r++) next[r] = level.slice(r * n, r * n + n)
+      level = next
     }
-    return build(0)
+    return level[0]!
   }
   override toString(): string {
-    return `Tensor(${JSON.stringify(this.toArray())}, ${this.aval.toString()})`
+    const { data, shape, dtype } = this.host
+    const item = dtype === "bool" ? (i: number) => String(data[i] !== 0) : (i: number) => (Object.is(data[i], -0) ? "-0" : String(data[i]!))
+    return `Tensor(${nestedText(shape, data.length, item)}, ${this.aval.toString()})`
   }
+}
+
+/**
+ * JSON text of a row-major array of `shape` (`[[1,2],[3,4]]`), written in one pass without
+ * recursion: before element `i`, one `[` per trailing dimension that starts there; after it, one
+ * `]` per dimension that ends there. An empty array prints its nesting down to the empty dim.
+ */
+const nestedText = (shape: ReadonlyArray<number>, size: number, item: (i: number) => string): string => {
+  if (shape.length === 0) return item(0)
+  if (size === 0) {
+    const zero = shape.indexOf(0)
+    let text = "[]"
+    for (let d = zero - 1; d >= 0; d--) text = `[${new Array(shape[d]!).fill(text).join(",")}]`
+    return text
+  }
+  const parts: string[] = []
+  const rank = shape.length
+  for (let i = 0; i < size; i++) {
+    // how many trailing dims start (open) at i: count dims whose index is 0
+    let opens = 0
+    let stride = 1
+    for (let d = rank - 1; d >= 0; d--) {
+      if (i % (stride * shape[d]!) !== 0) break
+      opens++
+      stride *= shape[d]!
+    }
+    let closes = 0
+    stride = 1
+    for (let d = rank - 1; d >= 0; d--) {
+      if ((i + 1) % (stride * shape[d]!) !== 0) break
+      closes++
+      stride *= shape[d]!
+    }
+    parts.push(`${i > 0 ? "," : ""}${"[".repeat(opens)}${item(i)}${"]".repeat(closes)}`)
+  }
+  return parts.join("")
 }
 
 export const isTensor = (x: unknown): x is Tensor => x instanceof Tensor
