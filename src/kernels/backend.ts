@@ -218,11 +218,23 @@ export const elementLimit = (): number => {
 
 /**
  * Throws KernelLimitError when an operand or result of `op` has more elements than the
- * backend can index exactly.
+ * backend can index exactly, or a dimension longer than that (also when its size is 0).
  */
-export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: number; readonly type: string }>): void => {
+export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: number; readonly type: string; readonly shape?: ReadonlyArray<number> }>): void => {
   const limit = elementLimit()
   for (const a of arrays) {
+    const dim = a.shape?.find((d) => d > limit)
+    if (dim !== undefined) {
+      throw new KernelLimitError({
+        op,
+        shape: a.type,
+        limit,
+        message:
+          `${op}: ${a.type} has a dimension of ${dim}, above the limit of ${limit} for mode ${current().mode} (even with ${a.size} elements: ` +
+          `reducing or moving the other axes makes that dimension a size). Kernels index with float32 arithmetic, exact only below 2^24. ` +
+          `Fix: keep every dimension at most ${limit}.`
+      })
+    }
     if (a.size > limit) {
       throw new KernelLimitError({
         op,

@@ -4,6 +4,7 @@
  */
 export {
   CheckpointCorruptError,
+  CheckpointLimitError,
   CheckpointTruncatedError,
   CheckpointMismatchError,
   CheckpointTreeError,
@@ -13,6 +14,7 @@ export {
   type MisShapedKey
 } from "./errors.js"
 export { SafetensorsHeader, TensorInfo, MAX_HEADER_BYTES, type DTypeCode } from "./header.js"
+export { HEADER_LIMITS } from "./headerScan.js"
 export { encodeSafetensors, decodeSafetensors, STATE_PREFIX, type ParamTree, type StateTree, type Checkpoint, type EncodeOptions } from "./safetensors.js"
 export { saveCheckpoint, writeFileAtomic } from "./saveCheckpoint.js"
 export { loadCheckpoint, loadCheckpointWithState, checkTreeMatches, type ExpectedTree, type ExpectedLeaf, type LoadOptions } from "./loadCheckpoint.js"
