@@ -85,7 +85,9 @@ export class CheckpointMismatchError extends Data.TaggedError("CheckpointMismatc
 }> {}
 
 /**
- * The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete tensors.
+ * The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete
+ * tensors, or the `like`/`likeState` tree handed to `loadCheckpoint` is not a two-level tree of
+ * tensors or `{ shape, dtype }` structs.
  *
  * @example
  * encodeSafetensors({ w: jnp.ones([3]) } as never) // throws: the top level must hold modules

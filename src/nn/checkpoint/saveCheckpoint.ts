@@ -14,7 +14,7 @@ export const toCheckpointError = (cause: unknown): CheckpointError =>
   isCheckpointError(cause) ? cause : new CheckpointTreeError({ key: undefined, message: `checkpoint: ${(cause as Error)?.message ?? String(cause)}` })
 
 const ioAdvice: Record<string, string> = {
-  ENOENT: "the directory does not exist; create it first",
+  ENOENT: "the directory does not exist; create it first (e.g. fs.mkdirSync(dir, { recursive: true }))",
   EACCES: "permission denied; choose a writable location",
   EPERM: "permission denied; choose a writable location",
   ENOSPC: "the disk is full; free space and save again",
@@ -24,7 +24,12 @@ const ioAdvice: Record<string, string> = {
 /** The error for a failed file operation, with advice from its code. */
 export const ioError = (path: string, operation: string, cause: unknown): CheckpointIOError => {
   const code = (cause as NodeJS.ErrnoException)?.code
-  const advice = (code !== undefined && ioAdvice[code]) || "check the path and the file system"
+  const advice =
+    operation === "read" && code === "ENOENT"
+      ? "no file exists at this path; check the path and the working directory (a checkpoint exists only once its saveCheckpoint has finished)"
+      : operation === "read" && code === "EISDIR"
+        ? "the path is a directory; give the checkpoint's file name, such as model.safetensors"
+        : (code !== undefined && ioAdvice[code]) || "check the path and the file system"
   return new CheckpointIOError({
     path,
     operation,
