@@ -5,7 +5,8 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import { CheckpointMismatchError, CheckpointTreeError, type CheckpointError, type MisShapedKey } from "./errors.js"
 import { decodeSafetensors, flattenTree, STATE_PREFIX, type Checkpoint, type ParamTree } from "./safetensors.js"
-import { ioError, toCheckpointError } from "./saveCheckpoint.js"
+import { toCheckpointError } from "./saveCheckpoint.js"
+import { ioError } from "./writeFileAtomic.js"
 
 /** A leaf of an expected tree: a Tensor or a `{ shape, dtype }` struct (as `jax.evalShape` returns). */
 export interface ExpectedLeaf {
