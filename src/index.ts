@@ -22,6 +22,7 @@ export {
   ShapeError,
   DTypeError,
   TransformArgumentError,
+  AsyncBodyError,
   ArrayDataError
 } from "./transforms/core/errors.js"
 export {

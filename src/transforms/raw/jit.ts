@@ -39,7 +39,7 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
   const { closed } = traceToJaxpr(
     (...xs: Tensor[]) => {
       const value = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, seen)
-      const [leaves, def] = flattenTensors(value, name)
+      const [leaves, def] = flattenTensors(value, name, "output")
       outDef = def
       return leaves
     },
