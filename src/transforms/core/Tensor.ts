@@ -1,7 +1,15 @@
 import type { HostArray } from "../../kernels/index.js"
 import type { DType, Storage } from "../../kernels/dtype.js"
 import { ShapedArray } from "./aval.js"
-import { ConcretizationError } from "./errors.js"
+import { ConcretizationError, ShapeError } from "./errors.js"
+
+/** Row `i` of a tensor along its first axis; set by `lax.ts` (which builds on this module). */
+let rowAccess: ((t: Tensor, i: number) => Tensor) | null = null
+
+/** Installs the row accessor the iterator uses (called once by `lax.ts`). */
+export const setRowAccess = (f: (t: Tensor, i: number) => Tensor): void => {
+  rowAccess = f
+}
 
 /** Nested JS arrays of numbers (or booleans for `bool`), as `toArray()` returns them. */
 export type NestedArray = number | boolean | ReadonlyArray<NestedArray>
@@ -43,6 +51,21 @@ export abstract class Tensor {
   /** The single value of a size-1 tensor. */
   item(): number {
     return this.concrete("item").item()
+  }
+  /**
+   * The rows along the first axis, one by one, as JAX arrays iterate: `const [k1, k2] =
+   * jax.random.split(key)` destructures. Works on traced values too (the shape is static); a 0-d
+   * tensor has no rows (`ShapeError`).
+   *
+   * @example
+   * const [a, b] = jnp.array([[1, 2], [3, 4]]) // a: f32[2] [1, 2], b: f32[2] [3, 4]
+   */
+  *[Symbol.iterator](): Iterator<this> {
+    if (this.ndim === 0) {
+      throw new ShapeError({ op: "iterate", message: `iterate: a 0-d tensor ${this.aval.toString()} has no rows to iterate over (as in JAX, "iteration over a 0-d array"); use item() for its value, or reshape it to [1].` })
+    }
+    const n = this.shape[0]!
+    for (let i = 0; i < n; i++) yield rowAccess!(this, i) as this
   }
   /** Overridden by concrete tensors; tracers refuse, naming the aval. */
   protected concrete(what: string): ConcreteTensor {
