@@ -9,7 +9,7 @@
 import { Effect } from "effect"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { hk, jax, jnp, loadCheckpoint, optax, saveCheckpoint, type Tensor } from "../src/index.js"
+import { hk, jax, jnp, loadCheckpoint, optax, saveCheckpoint, type Tensor } from "../src/node.js"
 
 /** The model's and the run's sizes. */
 export interface LMConfig {

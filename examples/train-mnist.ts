@@ -3,7 +3,7 @@
  * it: `hk.transform`, `jax.jit(jax.valueAndGrad(loss))`, adam.
  */
 import { Effect } from "effect"
-import { data, hk, jax, jnp, loadCheckpoint, optax, saveCheckpoint, type Tensor } from "../src/index.js"
+import { data, hk, jax, jnp, loadCheckpoint, optax, saveCheckpoint, type Tensor } from "../src/node.js"
 
 export interface TrainOptions {
   readonly epochs: number

@@ -2,6 +2,10 @@
  * tanka: DeepMind Haiku's programming model for TypeScript. Haiku's hidden state is a typed
  * Effect; JAX-style transforms run on gpu.js kernels.
  *
+ * This entry is platform-neutral (browsers, bundlers, Node): it imports no Node module. File I/O
+ * (`saveCheckpoint`, `loadCheckpoint`, the MNIST loader) is in `tanka/node`, which Node also
+ * resolves for `tanka` itself (the `node` export condition).
+ *
  * @example
  * import { jax, jnp } from "tanka"
  * const f = (x: Tensor) => jnp.sum(jnp.tanh(x))
@@ -22,6 +26,7 @@ export {
   ShapeError,
   DTypeError,
   TransformArgumentError,
+  AsyncBodyError,
   ArrayDataError
 } from "./transforms/core/errors.js"
 export {
@@ -43,21 +48,19 @@ export {
 export * as optax from "./nn/optim/index.js"
 export * as data from "./nn/data/index.js"
 export {
-  saveCheckpoint,
-  loadCheckpoint,
-  loadCheckpointWithState,
   encodeSafetensors,
   decodeSafetensors,
+  HEADER_LIMITS,
   CheckpointCorruptError,
+  CheckpointLimitError,
   CheckpointTruncatedError,
   CheckpointMismatchError,
   CheckpointTreeError,
   CheckpointIOError,
   type Checkpoint,
   type CheckpointError
-} from "./nn/checkpoint/index.js"
+} from "./nn/checkpoint/neutral.js"
 export { OptimizerError } from "./nn/optim/index.js"
-export { MnistLoadError } from "./nn/data/index.js"
 export { BackendUnavailableError, KernelLimitError, IndexOutOfRangeError, IntegerRangeError, KernelShapeError } from "./kernels/errors.js"
 export { ModuleConfigError } from "./nn/modules/errors.js"
 export { NewParametersError, BranchStructureError } from "./effects/wrapped/errors.js"

@@ -12,7 +12,7 @@ import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
-import { data, hk, jnp, loadCheckpoint, type Tensor } from "../../src/index.js"
+import { data, hk, jnp, loadCheckpoint, type Tensor } from "../../src/node.js"
 
 const DIGITS = 32
 const checkpoint = process.argv[2] ?? "checkpoints/mnist-mlp.safetensors"

@@ -107,13 +107,40 @@ export const checkNested = (fiber: Fiber.Fiber<unknown, unknown>, enclosing: Fra
   if (maybeFrame(fiber) !== undefined || (enclosing !== undefined && enclosing.active)) throw NestedTransformError.make(what)
 }
 
-/** Dies (`InvalidParamsError`) unless `tree` is null or a plain object. */
+const describeValue = (x: unknown): string =>
+  x === null ? "null" : x === undefined ? "undefined" : Array.isArray(x) ? "an array" : typeof x === "object" ? `a ${(x as object).constructor?.name ?? "object"}` : `a ${typeof x}`
+
+/**
+ * Fails (`InvalidParamsError`) unless `tree` is null or a two-level plain object: every module
+ * entry an object, and every params leaf a Tensor (state leaves may be other pytrees). Names the
+ * first offending path.
+ */
 export const checkTree = (tree: unknown, what: "params" | "state", signature: string): void => {
   if (tree === null || tree === undefined) return
-  if (typeof tree !== "object" || Array.isArray(tree) || ![Object.prototype, null].includes(Object.getPrototypeOf(tree))) {
+  const shape = "a two-level object { [module]: { [name]: Tensor } }"
+  if (!isPlain(tree)) {
     throw new InvalidParamsError({
-      message: `${what} argument does not appear valid. It should be a two-level object { [module]: { [name]: Tensor } } but is ${Array.isArray(tree) ? "an array" : typeof tree === "object" ? `a ${(tree as object).constructor?.name ?? "object"}` : typeof tree}. For reference the arguments are ${signature}.`
+      message: `${what} argument does not appear valid. It should be ${shape} but is ${describeValue(tree)}. For reference the arguments are ${signature}.`
     })
+  }
+  for (const module of Object.keys(tree)) {
+    const bundle = tree[module]
+    if (!isPlain(bundle)) {
+      throw new InvalidParamsError({
+        message: `${what}[${JSON.stringify(module)}] is ${describeValue(bundle)}, not an object { [name]: Tensor }: ${what} must be ${shape}. Pass the tree init returned (or one loaded with loadCheckpoint). For reference the arguments are ${signature}.`
+      })
+    }
+    if (what !== "params") continue
+    for (const name of Object.keys(bundle)) {
+      const leaf = bundle[name]
+      if (!(leaf instanceof Tensor)) {
+        throw new InvalidParamsError({
+          message:
+            `params[${JSON.stringify(module)}][${JSON.stringify(name)}] is ${describeValue(leaf)}, not a Tensor: every leaf of params must be a Tensor. ` +
+            `Pass the tree init returned (or one loaded with loadCheckpoint); to build a value by hand use jnp.array(...). For reference the arguments are ${signature}.`
+        })
+      }
+    }
   }
 }
 

@@ -12,6 +12,24 @@ import { type DeviceTexture, DeviceArray, countDownload, countUpload, deviceCont
 const { GPU } = gpujs
 
 /**
+ * gpu.js's kernel classes by the name tanka reports. A kernel is identified by its constructor
+ * (`===` one of these exported classes), never by `constructor.name`: bundlers rename classes
+ * (`_WebAssemblyKernel`) and minifiers shorten them (`r`), and `HeadlessGLKernel` and
+ * `WebGL2Kernel` extend `WebGLKernel`, so `instanceof` alone would not tell them apart.
+ */
+const GPUJS_KERNEL_CLASSES: ReadonlyArray<readonly [string, unknown]> = (() => {
+  const g = gpujs as unknown as Record<string, unknown>
+  return ["WebAssemblyKernel", "CPUKernel", "WebGL2Kernel", "WebGLKernel", "HeadlessGLKernel", "WebGPUKernel"].map((name) => [name, g[name]] as const)
+})()
+
+/** The name of the gpu.js kernel class `kernel` is an instance of ("unknown …" for any other). */
+export const kernelClassOf = (kernel: { readonly constructor?: unknown } | undefined): string => {
+  const ctor = kernel?.constructor
+  for (const [name, cls] of GPUJS_KERNEL_CLASSES) if (cls !== undefined && ctor === cls) return name
+  return `unknown (${String((ctor as { name?: unknown } | undefined)?.name ?? typeof kernel)})`
+}
+
+/**
  * A backend configuration. `wasm-simd` (the default where WebAssembly SIMD128 exists) runs
  * tanka's own WebAssembly SIMD kernels for the ops they cover and gpu.js `webasm` kernels for the
  * rest; every other mode is one gpu.js mode alone (`webasm` and `cpu` in Node; GL modes and
@@ -51,7 +69,7 @@ export const CACHE_BYTES = 256 * 1024 * 1024
 
 interface CompiledKernel {
   (...args: Array<Float32Array | DeviceTexture | number>): unknown
-  readonly kernel?: { readonly constructor: { readonly name: string }; readonly fallbackReason?: unknown }
+  readonly kernel?: { readonly constructor: unknown; readonly fallbackReason?: unknown }
   destroy?: (removeCanvasReferences?: boolean) => unknown
 }
 
@@ -187,7 +205,7 @@ export const setBackend = (mode: Mode): void => {
   state = next
 }
 
-/** The selected mode and the constructor name of the gpu.js kernel that ran last. */
+/** The selected mode and the class of the gpu.js kernel that ran last (by identity with gpu.js's exported classes, so bundling and minifying do not change it). */
 export const getBackend = (): { mode: Mode; lastKernelClass: string | null } => {
   const s = current()
   return { mode: s.mode, lastKernelClass: s.lastKernelClass }
@@ -218,11 +236,23 @@ export const elementLimit = (): number => {
 
 /**
  * Throws KernelLimitError when an operand or result of `op` has more elements than the
- * backend can index exactly.
+ * backend can index exactly, or a dimension longer than that (also when its size is 0).
  */
-export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: number; readonly type: string }>): void => {
+export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: number; readonly type: string; readonly shape?: ReadonlyArray<number> }>): void => {
   const limit = elementLimit()
   for (const a of arrays) {
+    const dim = a.shape?.find((d) => d > limit)
+    if (dim !== undefined) {
+      throw new KernelLimitError({
+        op,
+        shape: a.type,
+        limit,
+        message:
+          `${op}: ${a.type} has a dimension of ${dim}, above the limit of ${limit} for mode ${current().mode} (even with ${a.size} elements: ` +
+          `reducing or moving the other axes makes that dimension a size). Kernels index with float32 arithmetic, exact only below 2^24. ` +
+          `Fix: keep every dimension at most ${limit}.`
+      })
+    }
     if (a.size > limit) {
       throw new KernelLimitError({
         op,
@@ -422,7 +452,7 @@ export const launchDevice = (spec: KernelSpec, inputs: ReadonlyArray<KernelInput
   for (const v of scalars) args.push(v)
   const out = kernel(...args)
   launches++
-  const ran = kernel.kernel?.constructor.name ?? "unknown"
+  const ran = kernelClassOf(kernel.kernel)
   s.lastKernelClass = ran
   if (ran !== KERNEL_CLASS[s.mode]) {
     throw new BackendUnavailableError({

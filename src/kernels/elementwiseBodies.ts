@@ -51,37 +51,133 @@ const roundBody: Body = ([x]) => [
   `return ${x} < 0.0 ? -rr : (${x} > 0.0 ? rr : ${x});`
 ]
 
-// sin/cos: Cody-Waite reduction by π/4 in three parts and cephes' float polynomials, in float32
-// arithmetic on every backend. GPU built-ins are only required to be within 2^-11 (Vulkan), and
-// SwiftShader's are off by ~2e-4; this keeps every backend within a few float32 ulp for |x| < 8192.
+// sin/cos: the argument is reduced in quarter turns (x·2/π), then cephes' float32 polynomials run
+// on the reduced angle in [-π/4, π/4]. GPU built-ins are only required to be within 2^-11 (Vulkan),
+// and SwiftShader's are off by ~2e-4, so tanka computes both itself, on every backend.
+//
+// Below 4, a Cody-Waite reduction by π/4 in three parts is exact enough (at most 5 octants).
+// From 4 up to float32's maximum, a Payne-Hanek reduction: with a = t·2^e (t in [1, 2), e found by
+// comparing with exact powers of two), the 24-bit integer m = t·2^23 is split in two 12-bit halves
+// and multiplied with 2/π in 12-bit chunks; every product is an integer below 2^24, so exact in
+// float32 (and in float64, which gpu.js's `cpu` mode uses). The products' 12-bit halves are summed
+// into base-2^12 digits (with carries) whose weights are 2^(e-23-12k): digits at 2^3 and above are
+// whole multiples of 8 quarter turns and dropped, the rest split into an integer part (the
+// quadrant, mod 4) and a fraction. The fraction is summed from its smallest digit up as
+// non-negative terms (digit complements when it is above one half, so the nearest quadrant is
+// subtracted exactly), so no cancellation is left for float rounding: float32 inputs come within
+// 2^-29.9 quarter turns of a multiple of π/2 (16367173·2^72; test/kernels/fixtures/trigWorstCases.ts),
+// and the 204 bits of 2/π used here keep x·2/π to 2^-76. Every value before the final sum is an
+// exact float32, so GPUs that round loosely or contract multiply-adds compute the same digits.
+// Measured: within 2.75 float32 ulp of float64 Math.sin/cos (tan 4.6) over 2^25 bit patterns.
+
+/** 2/π in 12-bit chunks: 2/π = Σ_i TWO_OVER_PI_12[i]·2^(-12(i+1)) + O(2^-204) (checked by a test). */
+export const TWO_OVER_PI_12 = [2607, 2435, 1764, 3652, 338, 2556, 629, 2001, 3923, 1245, 3085, 2914, 2393, 2364, 1081, 65, 4069] as const
+
+/** A float literal gpu.js emits as a float (never an int) on every backend. */
+const fl = (v: number): string => (Number.isInteger(v) && Math.abs(v) < 1e21 ? `${v}.0` : `${v}`)
+
 /**
- * Cody-Waite reduction of `x` by π/4 and the two float32 polynomials on the reduced argument:
- * lines defining `${p}sin` and `${p}cos` (sin x and cos x, with their signs) for a variable prefix `p`.
+ * Lines defining `${p}qj` (the octant of the nearest multiple of π/2, an even number 0, 2, 4 or 6)
+ * and `${p}qz` (the angle left, in [-π/4, π/4]) for |x| ≥ 4 and finite; for other x they are
+ * computed from 4 and unused.
+ */
+const payneHanek = (a: string, p: string): string[] => {
+  const n = TWO_OVER_PI_12.length
+  // s = 2^(e - 110) rather than 2^e, so that every weight below is s times a normal float32
+  // constant: shader compilers fold chains of constant factors, and 2^(-23-12k) itself would
+  // underflow (flushed to 0 on GPUs) for the low levels
+  const lines = [`let ${p}t = ${a} >= 4.0 && ${a} <= 3.4028234663852886e38 ? ${a} : 4.0;`, `let ${p}s = ${fl(2 ** -110)};`]
+  for (const k of [64, 32, 16, 8, 4, 2, 1]) {
+    lines.push(`if (${p}t >= ${fl(2 ** k)}) { ${p}t = ${p}t * ${fl(2 ** -k)}; ${p}s = ${p}s * ${fl(2 ** k)}; }`)
+  }
+  // t in [1, 2), a = t·2^e = m·2^(e-23) with m = mh·2^12 + ml
+  lines.push(`const ${p}mh = Math.floor(${p}t * 2048.0);`, `const ${p}ml = ${p}t * 8388608.0 - ${p}mh * 4096.0;`)
+  // mh·c_i has weight s·2^(-23-12i) (level i), ml·c_i level i + 1; each product's high 12 bits go one level up
+  for (let i = 0; i < n; i++) {
+    const c = fl(TWO_OVER_PI_12[i]!)
+    lines.push(
+      `const ${p}ph${i} = ${p}mh * ${c};`,
+      `const ${p}hh${i} = Math.floor(${p}ph${i} * 0.000244140625);`,
+      `const ${p}lh${i} = ${p}ph${i} - ${p}hh${i} * 4096.0;`,
+      `const ${p}pl${i} = ${p}ml * ${c};`,
+      `const ${p}hl${i} = Math.floor(${p}pl${i} * 0.000244140625);`,
+      `const ${p}ll${i} = ${p}pl${i} - ${p}hl${i} * 4096.0;`
+    )
+  }
+  // level k (k = -1 … n) collects lh_k, ll_(k-1), hh_(k+1), hl_k; carries run from the bottom up
+  const lv = (k: number): string => (k < 0 ? `m${-k}` : `${k}`)
+  for (let k = n; k >= -1; k--) {
+    const terms: string[] = []
+    if (k >= 0 && k < n) terms.push(`${p}lh${k}`, `${p}hl${k}`)
+    if (k >= 1) terms.push(`${p}ll${k - 1}`)
+    if (k + 1 < n) terms.push(`${p}hh${k + 1}`)
+    if (k < n) terms.push(`${p}c${lv(k + 1)}`)
+    lines.push(
+      `const ${p}r${lv(k)} = ${terms.join(" + ")};`,
+      `const ${p}c${lv(k)} = Math.floor(${p}r${lv(k)} * 0.000244140625);`,
+      `const ${p}d${lv(k)} = ${p}r${lv(k)} - ${p}c${lv(k)} * 4096.0;`
+    )
+  }
+  // the carry out of level -1 weighs 2^(e+1), a multiple of 8 quarter turns (e ≥ 2): dropped
+  // level k weighs 2^(e-23-12k) = s·2^(87-12k)
+  for (let k = -1; k <= n; k++) lines.push(`const ${p}w${lv(k)} = ${p}s * ${fl(2 ** (87 - 12 * k))};`)
+  for (let k = -1; k <= n; k++) {
+    const K = lv(k)
+    lines.push(
+      `const ${p}v${K} = ${p}d${K} * ${p}w${K};`,
+      `const ${p}u${K} = ${p}v${K} - 8.0 * Math.floor(${p}v${K} * 0.125);`,
+      `const ${p}i${K} = Math.floor(${p}u${K});`,
+      `const ${p}f${K} = ${p}u${K} - ${p}i${K};`
+    )
+  }
+  const levels = Array.from({ length: n + 2 }, (_, j) => lv(j - 1))
+  lines.push(
+    `const ${p}qi = ${levels.map((K) => `${p}i${K}`).join(" + ")};`,
+    `const ${p}qneg = ${levels.map((K) => `${p}f${K}`).join(" + ")} >= 0.5 ? 1.0 : 0.0;`
+  )
+  // |fraction|: the digits themselves, or their complements to 1 - fraction
+  for (const K of levels) {
+    lines.push(`const ${p}g${K} = ${p}qneg > 0.5 ? (${p}w${K} < 1.0 ? Math.min(1.0, ${p}w${K} * 4096.0) - ${p}w${K} : 0.0) - ${p}f${K} : ${p}f${K};`)
+  }
+  lines.push(
+    `const ${p}qf = ${[...levels].reverse().map((K) => `${p}g${K}`).reduce((acc, g) => `(${acc} + ${g})`)};`,
+    `const ${p}qq = ${p}qi + ${p}qneg;`,
+    `const ${p}qj = 2.0 * (${p}qq - 4.0 * Math.floor(${p}qq * 0.25));`,
+    // float32(π/2) is π/2 + 4.371139e-8: the second product takes that back
+    `const ${p}qs = ${p}qneg > 0.5 ? -${p}qf : ${p}qf;`,
+    `const ${p}qz = ${p}qs * 1.5707963705062866 - ${p}qs * 4.371139000186243e-8;`
+  )
+  return lines
+}
+
+/**
+ * Lines defining `${p}sin` and `${p}cos` (sin x and cos x, with their signs) for a variable prefix
+ * `p`: the octant `j` (even) and angle `z` from Cody-Waite below 4 and Payne-Hanek above, then the
+ * polynomials. NaN and ±Infinity take the Cody-Waite path, which turns them into NaN (∞ - ∞).
  */
 const trigValues = (x: string, p: string): string[] => [
   `const ${p}a = Math.abs(${x});`,
-  `let ${p}j = Math.floor(${p}a * 1.2732395447351628);`,
-  `let ${p}y = ${p}j;`,
-  `if (${p}j - 2.0 * Math.floor(${p}j * 0.5) > 0.5) { ${p}j = ${p}j + 1.0; ${p}y = ${p}y + 1.0; }`,
-  `${p}j = ${p}j - 8.0 * Math.floor(${p}j * 0.125);`,
-  `let ${p}ss = ${x} < 0.0 ? -1.0 : 1.0;`,
-  `let ${p}cs = 1.0;`,
-  `if (${p}j > 3.5) { ${p}ss = -${p}ss; ${p}cs = -${p}cs; ${p}j = ${p}j - 4.0; }`,
-  `if (${p}j > 1.5) { ${p}cs = -${p}cs; }`,
-  `const ${p}z = ((${p}a - ${p}y * 0.78515625) - ${p}y * 0.00024187564849853515625) - ${p}y * 3.77489497744594108e-8;`,
+  `const ${p}cj0 = Math.floor(${p}a * 1.2732395447351628);`,
+  `const ${p}cj = ${p}cj0 - 2.0 * Math.floor(${p}cj0 * 0.5) > 0.5 ? ${p}cj0 + 1.0 : ${p}cj0;`,
+  `const ${p}cz = ((${p}a - ${p}cj * 0.78515625) - ${p}cj * 0.00024187564849853515625) - ${p}cj * 3.77489497744594108e-8;`,
+  ...payneHanek(`${p}a`, p),
+  `const ${p}big = ${p}a >= 4.0 && ${p}a <= 3.4028234663852886e38 ? 1.0 : 0.0;`,
+  `const ${p}j = ${p}big > 0.5 ? ${p}qj : ${p}cj - 8.0 * Math.floor(${p}cj * 0.125);`,
+  `const ${p}z = ${p}big > 0.5 ? ${p}qz : ${p}cz;`,
+  `const ${p}hi = ${p}j > 3.5 ? 1.0 : 0.0;`,
+  `const ${p}jr = ${p}j - 4.0 * ${p}hi;`,
+  `const ${p}ss = (${x} < 0.0 ? -1.0 : 1.0) * (${p}hi > 0.5 ? -1.0 : 1.0);`,
+  `const ${p}cs = (${p}hi > 0.5 ? -1.0 : 1.0) * (${p}jr > 1.5 ? -1.0 : 1.0);`,
   `const ${p}zz = ${p}z * ${p}z;`,
   `const ${p}ps = ${p}z + ${p}z * ${p}zz * (-0.16666654611 + ${p}zz * (0.0083321608736 + ${p}zz * -0.00019515295891));`,
   `const ${p}pc = 1.0 - 0.5 * ${p}zz + ${p}zz * ${p}zz * (0.04166664568298827 + ${p}zz * (-0.001388731625493765 + ${p}zz * 0.00002443315711809948));`,
-  `const ${p}swap = ${p}j > 0.5 && ${p}j < 2.5 ? 1.0 : 0.0;`,
+  `const ${p}swap = ${p}jr > 0.5 && ${p}jr < 2.5 ? 1.0 : 0.0;`,
   // below 1e-4 sin x rounds to x in float32 (and the reduction would lose it)
   `const ${p}sin = ${p}a < 0.0001 ? ${x} : ${p}ss * (${p}swap > 0.5 ? ${p}pc : ${p}ps);`,
   `const ${p}cos = ${p}cs * (${p}swap > 0.5 ? ${p}ps : ${p}pc);`
 ]
 
-// sin/cos/tan: Cody-Waite reduction by π/4 in three parts and cephes' float polynomials, in
-// float32 arithmetic on every backend. GPU built-ins are only required to be within 2^-11
-// (Vulkan), and SwiftShader's are off by ~2e-4; this keeps every backend within a few float32
-// ulp for |x| < 8192. NaN and ±Infinity need no test: the reduction turns them into NaN (∞ - ∞).
+// sin/cos/tan share the reduction above; tan is their quotient.
 const trig = (x: string, which: "sin" | "cos" | "tan"): string[] => [
   ...trigValues(x, "t"),
   `return ${which === "sin" ? "tsin" : which === "cos" ? "tcos" : "tsin / tcos"};`

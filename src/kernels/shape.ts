@@ -92,6 +92,9 @@ export const checkArray = (op: string, x: HostArray, name = "operand"): void => 
   }
 }
 
-/** Throws KernelLimitError when any of the shapes exceeds the backend's element limit. */
+/**
+ * Throws KernelLimitError when any of the shapes exceeds the backend's element limit, or has a
+ * dimension above it (even with size 0: a reduction or transpose would make it a size).
+ */
 export const checkSizes = (op: string, ...xs: Typed[]): void =>
-  checkLimit(op, xs.map((x) => ({ size: sizeOf(x.shape), type: describe(x) })))
+  checkLimit(op, xs.map((x) => ({ size: sizeOf(x.shape), type: describe(x), shape: x.shape })))

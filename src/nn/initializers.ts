@@ -12,11 +12,25 @@ import type { Tensor } from "../transforms/core/Tensor.js"
 import type { Initializer } from "../effects/getParameter.js"
 import type { Rng } from "../effects/services.js"
 import { nextRngKey } from "../effects/rng.js"
+import { dtypeError } from "../transforms/core/errors.js"
 
-const scaleShift = (t: Tensor, stddev: number, mean: number, dtype: DType): Tensor => {
-  const scaled = lax.add(lax.mul(t, lax.scalar(stddev, "float32")), lax.scalar(mean, "float32"))
-  return dtype === "float32" ? scaled : lax.convertElementType(scaled, dtype)
+/**
+ * Random initializers make float32 values; an integer dtype is an error, as in JAX, not samples
+ * truncated to integers. It usually comes from a module that creates its parameters in its
+ * input's dtype (hk.Linear, hk.Conv2D, … on an int32 input).
+ */
+const floatOnly = (name: string, dtype: DType): void => {
+  if (dtype !== "float32") {
+    throw dtypeError(
+      `hk.initializers.${name}`,
+      `cannot create ${dtype} parameters from a random distribution (JAX rejects non-float dtypes here). ` +
+        `A module creates its parameters in its input's dtype, so an ${dtype} input (e.g. to hk.Linear) asks for ${dtype} weights: ` +
+        `cast the input first (jnp.astype(x, "float32")), or pass an integer initializer such as hk.initializers.Constant.`
+    )
+  }
 }
+
+const scaleShift = (t: Tensor, stddev: number, mean: number): Tensor => lax.add(lax.mul(t, lax.scalar(stddev, "float32")), lax.scalar(mean, "float32"))
 
 /**
  * Every element equals `value`.
@@ -41,8 +55,10 @@ export const Constant =
  */
 export const RandomNormal =
   (stddev = 1, mean = 0): Initializer<Rng> =>
-  (shape, dtype) =>
-    Effect.map(nextRngKey(), (k) => scaleShift(random.normal(k, shape), stddev, mean, dtype))
+  (shape, dtype) => {
+    floatOnly("RandomNormal", dtype)
+    return Effect.map(nextRngKey(), (k) => scaleShift(random.normal(k, shape), stddev, mean))
+  }
 
 /**
  * Uniform samples in `[minval, maxval)`.
@@ -54,8 +70,10 @@ export const RandomNormal =
  */
 export const RandomUniform =
   (minval = 0, maxval = 1): Initializer<Rng> =>
-  (shape, dtype) =>
-    Effect.map(nextRngKey(), (k) => scaleShift(random.uniform(k, shape, { minval, maxval }), 1, 0, dtype))
+  (shape, dtype) => {
+    floatOnly("RandomUniform", dtype)
+    return Effect.map(nextRngKey(), (k) => random.uniform(k, shape, { minval, maxval }))
+  }
 
 /**
  * Normal samples truncated to `[lower, upper]` standard deviations, then scaled by `stddev`
@@ -68,8 +86,10 @@ export const RandomUniform =
  */
 export const TruncatedNormal =
   (stddev = 1, mean = 0, lower = -2, upper = 2): Initializer<Rng> =>
-  (shape, dtype) =>
-    Effect.map(nextRngKey(), (k) => scaleShift(random.truncatedNormal(k, lower, upper, shape), stddev, mean, dtype))
+  (shape, dtype) => {
+    floatOnly("TruncatedNormal", dtype)
+    return Effect.map(nextRngKey(), (k) => scaleShift(random.truncatedNormal(k, lower, upper, shape), stddev, mean))
+  }
 
 /** Haiku's `_compute_fans`. */
 export const computeFans = (shape: ReadonlyArray<number>): [number, number] => {

@@ -27,7 +27,7 @@ const LAYERS: ReadonlyArray<{ readonly name: string; readonly prefixes: Readonly
   { name: "transforms", prefixes: ["transforms/", "jax/", "jax.ts", "jnp.ts"] },
   { name: "effects", prefixes: ["effects/"] },
   { name: "nn", prefixes: ["nn/"] },
-  { name: "index", prefixes: ["index.ts", "hk.ts"] }
+  { name: "index", prefixes: ["index.ts", "hk.ts", "node.ts"] }
 ]
 
 /** The layer index of a path under src/, or -1 if none fits (a folder or entry file that is not in the order). */
@@ -123,3 +123,35 @@ describe("layering: kernels → transforms → effects → nn → index", () => 
     expect(violations(good)).toEqual([])
   })
 })
+
+/** Every file reached from `entry` by relative imports (paths relative to src/), with the non-relative specifiers each one imports. */
+const reachable = (files: ReadonlyMap<string, string>, entry: string): Map<string, string[]> => {
+  const out = new Map<string, string[]>()
+  const todo = [entry]
+  while (todo.length > 0) {
+    const file = todo.pop()!
+    if (out.has(file)) continue
+    const source = files.get(file)
+    if (source === undefined) throw new Error(`src/${file} is imported but does not exist`)
+    const external: string[] = []
+    for (const spec of importsOf(source)) {
+      if (!spec.startsWith(".")) external.push(spec)
+      else todo.push(relative(src, resolve(join(src, dirname(file)), spec)).split("\\").join("/").replace(/\.js$/, ".ts"))
+    }
+    out.set(file, external)
+  }
+  return out
+}
+
+describe("the root entry is platform-neutral (issue 12: a plain browser bundle failed on node:fs)", () => {
+  it("nothing src/index.ts reaches imports a node: module; src/node.ts adds the file I/O", () => {
+    const files = sources(src)
+    const fromRoot = reachable(files, "index.ts")
+    expect(fromRoot.size).toBeGreaterThan(100)
+    const nodeImports = [...fromRoot].flatMap(([file, specs]) => specs.filter((s) => s.startsWith("node:")).map((s) => `src/${file} imports ${s}`))
+    expect(nodeImports).toEqual([])
+    const fromNode = [...reachable(files, "node.ts")].flatMap(([file, specs]) => specs.filter((s) => s.startsWith("node:")).map(() => file))
+    expect(new Set(fromNode)).toEqual(new Set(["nn/checkpoint/loadCheckpoint.ts", "nn/checkpoint/writeFileAtomic.ts", "nn/data/mnist.ts"]))
+  })
+})
+

@@ -9,14 +9,14 @@
  *
  * First, where installed, the same op table in Node through Dawn (`test/browser/dawn.ts`).
  *
- * Options (env): TANKA_BROWSER_PARTS=dawn,ops,transforms,limits,threads,webgpu,demo (default: all);
+ * Options (env): TANKA_BROWSER_PARTS=dawn,ops,transforms,limits,threads,webgpu,bundle,demo (default: all);
  * CHROMIUM_PATH (default /usr/bin/chromium).
  */
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Browser, Page } from "playwright-core"
-import { bundle, ROOT } from "../../scripts/browser/bundle.js"
+import { bundle, bundleApplication, ROOT } from "../../scripts/browser/bundle.js"
 import { launchChromium } from "../../scripts/browser/chromium.js"
 import { serve, type Served } from "../../scripts/browser/serve.js"
 import { runDemo } from "./demo.js"
@@ -24,7 +24,7 @@ import type { CheckResult } from "./page/harness.js"
 
 const OUT = join(ROOT, "test", "browser", "out")
 const BUILD = join(OUT, "build")
-const PARTS = new Set((process.env["TANKA_BROWSER_PARTS"] ?? "dawn,ops,transforms,limits,threads,webgpu,demo").split(","))
+const PARTS = new Set((process.env["TANKA_BROWSER_PARTS"] ?? "dawn,ops,transforms,limits,threads,webgpu,bundle,demo").split(","))
 
 type Api = { tankaBrowserTests: { probe(): Promise<Record<string, unknown>>; run(mode: string, part: string): Promise<CheckResult[]> } }
 
@@ -80,6 +80,37 @@ const runDawn = async (): Promise<void> => {
   report([{ suite: "ops/webgpu-dawn-node", name: `op table, limits and transforms in Node through Dawn: ${summary}`, ok: child.status === 0, ms: performance.now() - t, kernelClass: "WebGPUKernel", detail: `exit ${child.status}${child.error ? ` (${child.error.message})` : ""}\n${(child.stderr ?? "").split("\n").filter((l) => !/XDG_RUNTIME_DIR|storage buffers|While |validation:|^\s*$/.test(l)).slice(0, 10).join("\n")}` }])
 }
 
+/**
+ * tanka as an application's dependency: `test/package/consumer/main.ts` (imports `"tanka"`)
+ * bundled minified with esbuild's defaults, no `keepNames`, run in its own page on webgl2. The
+ * kernel class must be recognised although the minifier renamed it (issue 12: every op threw).
+ */
+const runBundlePart = async (browser: Browser, url: string): Promise<void> => {
+  const t = performance.now()
+  console.log(`\n[${elapsed()}] bundle: a consumer's minified bundle in webgl2`)
+  const bytes = await bundleApplication(join(ROOT, "test", "package", "consumer", "main.ts"), join(BUILD, "consumer.js"), "browser")
+  const page = await browser.newPage()
+  const uncaught: string[] = []
+  page.on("pageerror", (e) => uncaught.push(e.message))
+  try {
+    await page.goto(url + "consumer.html")
+    await page.waitForFunction(() => "tankaConsumer" in globalThis, undefined, { timeout: 30_000 })
+    const r = await page.evaluate(() => (globalThis as unknown as { tankaConsumer: { run(m: string): Record<string, unknown> } }).tankaConsumer.run("webgl2"))
+    const close = (a: unknown, b: number[], tol: number) => Array.isArray(a) && a.length === b.length && a.every((v, i) => Math.abs((v as number) - b[i]!) <= tol)
+    const numbers =
+      close(r["tan"], [0.5, 1, 2].map(Math.tan), 1e-6) && close(r["grad"], [1, 2, 4], 0) && close(r["jit"], [2, 0, 4, 5], 0) && close(r["linear"], [1.5, 1.5], 0) && r["keysDiffer"] === true
+    report([
+      { suite: "bundle/webgl2", name: `minified bundle (${(bytes / 1000).toFixed(0)} kB) ran its kernels as WebGL2Kernel`, ok: r["kernelClass"] === "WebGL2Kernel" && r["mode"] === "webgl2", ms: performance.now() - t, kernelClass: String(r["kernelClass"]), detail: JSON.stringify(r) },
+      { suite: "bundle/webgl2", name: "grad, jit, hk.Linear and split-key destructuring give the right numbers", ok: numbers, ms: performance.now() - t, kernelClass: String(r["kernelClass"]), detail: JSON.stringify(r) },
+      { suite: "bundle/webgl2", name: "no uncaught exceptions in the consumer page", ok: uncaught.length === 0, ms: 0, kernelClass: null, detail: uncaught.join("\n") }
+    ])
+  } catch (e) {
+    report([{ suite: "bundle/webgl2", name: "the consumer page loads and runs", ok: false, ms: performance.now() - t, kernelClass: null, detail: `${(e as Error).message}\n${uncaught.join("\n")}` }])
+  } finally {
+    await page.close()
+  }
+}
+
 const main = async (): Promise<number> => {
   if (PARTS.has("dawn")) await runDawn()
   console.log(`\ntanka browser tests: bundling…`)
@@ -118,6 +149,8 @@ const main = async (): Promise<number> => {
     if (errors.length > 0) console.log(`\nconsole errors (${errors.length}, informational):\n  ${errors.slice(0, 10).join("\n  ")}`)
     report([{ suite: "page", name: "no uncaught exceptions in the test page", ok: uncaught.length === 0, ms: 0, kernelClass: null, detail: uncaught.join("\n") }])
     await page.close()
+
+    if (PARTS.has("bundle")) await runBundlePart(browser, served.url)
 
     if (PARTS.has("demo")) {
       console.log(`\n[${elapsed()}] demo: examples/browser (MNIST MLP, short run)`)

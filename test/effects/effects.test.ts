@@ -185,4 +185,22 @@ describe("handlers", () => {
   it("apply with a non-object params is InvalidParamsError", () => {
     expect(thrown(() => run(hk.transform(() => hk.getParameter("w", [], jnp.ones)).apply(jnp.ones([2]) as any, null)))._tag).toBe("InvalidParamsError")
   })
+
+  it("apply with a null, number or array leaf, or a null module, is a typed InvalidParamsError naming the path (was a TypeError)", () => {
+    const t = hk.transform((x: Tensor) => Effect.flatMap(hk.Linear(2), (l) => l(x)))
+    const x = jnp.ones([1, 3])
+    const p = run(t.init(0, x)) as Record<string, Record<string, Tensor>>
+    const cases: Array<[unknown, string]> = [
+      [{ linear: { w: null, b: p["linear"]!["b"] } }, 'params["linear"]["w"] is null, not a Tensor'],
+      [{ linear: { w: 3, b: p["linear"]!["b"] } }, 'params["linear"]["w"] is a number, not a Tensor'],
+      [{ linear: { w: [[1, 2], [3, 4], [5, 6]], b: p["linear"]!["b"] } }, 'params["linear"]["w"] is an array, not a Tensor'],
+      [{ linear: null }, 'params["linear"] is null, not an object']
+    ]
+    for (const [params, message] of cases) {
+      // a typed failure in apply's E, so catchTag sees it
+      const caught = run(t.apply(params as never, null, x).pipe(Effect.map(() => "ran"), Effect.catchTag("InvalidParamsError", (e) => Effect.succeed(e.message))))
+      expect(caught).toContain(message)
+      expect(caught).toContain("Pass the tree init returned")
+    }
+  })
 })

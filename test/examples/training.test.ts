@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { data, hk, jax, jnp, optax, type Tensor } from "../../src/index.js"
+import { data, hk, jax, jnp, optax, type Tensor } from "../../src/node.js"
 
 describe("training", () => {
   it("a short training run (200 steps) lowers the loss on MNIST", async () => {

@@ -180,7 +180,7 @@ describe("raw transforms at run time, for plain-JS callers", () => {
   it("an Effect inside the output, or a Promise, is a TransformArgumentError saying what to return", () => {
     const nested = thrown(() => (jax.vmap as any)((r: Tensor) => [Effect.succeed(r), r])(x))
     expect(nested._tag).toBe("TransformArgumentError")
-    expect(nested.message).toContain("is an Effect, which jax.vmap never runs; return one Effect at the top level")
+    expect(nested.message).toContain("jax.vmap: the function returned an Effect inside its output (a leaf of an object or array), which jax.vmap never runs. Return the Effect itself")
     const promise = thrown(() => (jax.vmap as any)(async (r: Tensor) => r)(x))
     expect(promise._tag).toBe("TransformArgumentError")
     expect(promise.message).toContain("returned a Promise (is it async?)")

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { hk, jnp, loadCheckpoint, type Tensor } from "../../src/index.js"
+import { hk, jnp, loadCheckpoint, type Tensor } from "../../src/node.js"
 import { FIXTURE_DIR } from "./fixtures.js"
 
 interface Logits {

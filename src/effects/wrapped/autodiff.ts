@@ -43,12 +43,12 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
         if (!Array.isArray(value) || value.length !== 2) throw argErr(name, "with hasAux the function must return [loss, aux].")
         ;[loss, aux] = value
       }
-      const [lossLeaves, ld] = flattenTensors(loss, name)
+      const [lossLeaves, ld] = flattenTensors(loss, name, "output")
       valueDef = ld
       if (lossLeaves.length !== 1 || lossLeaves[0]!.ndim !== 0 || lossLeaves[0]!.dtype !== "float32") {
         throw argErr(name, `${name} requires a float32 scalar output, got ${lossLeaves.length === 1 ? lossLeaves[0]!.aval.toString() : `a pytree of ${lossLeaves.length} leaves`}. Reduce it (jnp.sum / jnp.mean).`)
       }
-      const [auxLeaves, ad] = flattenTensors(aux, name)
+      const [auxLeaves, ad] = flattenTensors(aux, name, "output")
       const [thrLeaves, td] = tree.flatten<Tensor>(threaded)
       auxDef = ad
       thrDef = td

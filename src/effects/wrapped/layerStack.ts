@@ -52,7 +52,7 @@ const err = (message: string) => new WrappedTransformError({ transform: API, mes
 
 const keyRow = (keys: Tensor, i: number): Key => lax.reshape(lax.slice(keys, [i, 0], [i + 1, 2]), [2]) as Key
 
-const runSync = <A>(fiber: Fiber.Fiber<unknown, unknown>, effect: Effect.Effect<A, any, any>): A => runSyncIn({ fiber } as any, effect)
+const runSync = <A>(fiber: Fiber.Fiber<unknown, unknown>, effect: Effect.Effect<A, any, any>): A => runSyncIn({ fiber, api: "hk.layerStack" } as any, effect)
 
 /** Init every layer inside a scan: carry `[x, rng]`, outputs the stacked `[params, state]`. */
 const initLayers = (inner: Layer, numLayers: number, x: unknown, ys: unknown[], key: Key | null, withState: boolean) =>
@@ -125,7 +125,7 @@ export const layerStack =
       const inner = transformWithState(layerFn as any) as unknown as Layer
       const x = perLayer ? args[0] : [...args]
       const ys = perLayer ? args.slice(1) : []
-      for (const leaf of tree.leaves(ys).map((l) => asTensor(l, API))) {
+      for (const leaf of tree.leaves(ys).map((l) => asTensor(l, API, "output"))) {
         if (leaf.ndim === 0 || leaf.shape[0] !== numLayers) throw err(`every per-layer input needs a leading axis of size numLayers = ${numLayers}; got ${leaf.aval}.`)
       }
       const finish = ([c, zs]: [unknown, unknown]) => (perLayer ? [c, zs] : single ? (c as unknown[])[0] : c) as ValueOf<ReturnType<F>>

@@ -54,7 +54,7 @@ const scanLength = (xs: unknown, length: number | undefined, api: string): numbe
 const row = (x: Tensor, i: number): Tensor => lax.reshape(lax.slice(x, [i, ...x.shape.slice(1).map(() => 0)], [i + 1, ...x.shape.slice(1)]), x.shape.slice(1))
 const rows = (x: Tensor, a: number, b: number): Tensor => lax.slice(x, [a, ...x.shape.slice(1).map(() => 0)], [b, ...x.shape.slice(1)])
 const mapXs = (xs: unknown, f: (x: Tensor) => Tensor, api: string): unknown => (xs === null || xs === undefined ? xs : tree.map((x: unknown) => f(asTensor(x, api)), xs))
-const mapYs = (ys: unknown, f: (...y: Tensor[]) => Tensor, ...rest: unknown[]): unknown => tree.map((...y: unknown[]) => f(...y.map((v) => asTensor(v, "hk.scan"))), ys, ...rest)
+const mapYs = (ys: unknown, f: (...y: Tensor[]) => Tensor, ...rest: unknown[]): unknown => tree.map((...y: unknown[]) => f(...y.map((v) => asTensor(v, "hk.scan", "output"))), ys, ...rest)
 
 const pair = (out: unknown, api: string): [unknown, unknown] => {
   if (!Array.isArray(out) || out.length !== 2) throw err(api, `f must return [newCarry, y] (a two-element array), got ${Array.isArray(out) ? `an array of ${out.length}` : typeof out}.`)

@@ -167,6 +167,15 @@ const collectionsOf = (options: HkVmapOptions): { split: boolean; params: boolea
   return { split: rng === "split", params: params === 0, state: state === 0 }
 }
 
+/** The type of `hk.vmap`: with options, the vectorised function; without, a compile error naming `splitRng`. */
+export interface HkVmap {
+  <F extends (...args: any[]) => any>(f: F, options: HkVmapOptions): (...args: Parameters<F>) => Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>>>
+  /** Without options: does not compile, and the error says why (Haiku made `split_rng` required). */
+  (f: {
+    readonly __hkError: "hk.vmap needs its options: { splitRng: true } gives each batch element its own rng key, { splitRng: false } gives all elements the same keys (Haiku requires split_rng)."
+  }): never
+}
+
 /**
  * Vectorise a Haiku-effectful function inside a transform. Say how the rng is mapped with
  * `splitRng` (params and state shared, as Haiku) or, to map params and state too, with
@@ -182,8 +191,7 @@ const collectionsOf = (options: HkVmapOptions): { split: boolean; params: boolea
  * // four independently initialised MLPs, stacked params [4, ...], applied one per row of x:
  * const ens = (x: Tensor) => Effect.flatMap(hk.nets.MLP([8]), (net) => hk.vmap(net, { axes: { params: 0, rng: "split" } })(x))
  */
-export const vmap =
-  <F extends (...args: any[]) => any>(f: F, options: HkVmapOptions) =>
+export const vmap: HkVmap = (<F extends (...args: any[]) => any>(f: F, options: HkVmapOptions) =>
   (...args: Parameters<F>): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>>> =>
     Effect.withFiber((fiber) => {
       const mode = collectionsOf(options)
@@ -263,6 +271,6 @@ export const vmap =
           return out as ValueOf<ReturnType<F>>
         }
       )
-    })
+    })) as HkVmap
 
 export { Tensor }

@@ -8,6 +8,7 @@
  */
 import { Cause, Effect, Exit, type Fiber } from "effect"
 import type { Tensor } from "../../transforms/core/Tensor.js"
+import { AsyncBodyError } from "../../transforms/core/errors.js"
 import { EffectBodyFailure } from "../../transforms/raw/effectful.js"
 import { Frame, NameTable, ParamStore, PRNGSequence, StateStore } from "../Frame.js"
 import { CurrentModuleScope, Params, frameContext, frameOf, runIn, type ModuleScope } from "../services.js"
@@ -39,12 +40,14 @@ export interface Snapshot {
   readonly names?: NameTable
   /** Likewise for the current module scope's counters. */
   readonly scopeNames?: NameTable
+  /** The wrapper (`hk.vmap`, …), for messages. */
+  readonly api?: string
 }
 
 /** Take the snapshot for wrapper `api` (dies outside a transform, as Haiku's ValueError). */
 export const snapshot = (fiber: Fiber.Fiber<unknown, unknown>, api: string, jaxName: string): Snapshot => {
   try {
-    return { outer: frameOf(fiber, Params, api), scope: fiber.getRef(CurrentModuleScope), fiber }
+    return { outer: frameOf(fiber, Params, api), scope: fiber.getRef(CurrentModuleScope), fiber, api }
   } catch (e) {
     if (e instanceof HaikuContextError) {
       throw new HaikuContextError({ api, message: `${api}() should not be used outside of hk.transform(). Use ${jaxName}() instead: outside a transform there is no Haiku state to thread.` })
@@ -99,7 +102,9 @@ export const runSyncIn = <A>(snap: Snapshot, effect: Effect.Effect<A, unknown, u
   const exit = Effect.runSyncExitWith(snap.fiber.context as any)(effect as Effect.Effect<A, unknown, never>)
   if (Exit.isSuccess(exit)) return exit.value
   if (Cause.hasFails(exit.cause)) throw new EffectBodyFailure(exit.cause)
-  throw Cause.squash(exit.cause)
+  const defect = Cause.squash(exit.cause)
+  if (Cause.isAsyncFiberError(defect)) throw AsyncBodyError.make(snap.api ?? "the hk.* transform")
+  throw defect
 }
 
 /**

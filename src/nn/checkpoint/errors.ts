@@ -36,6 +36,26 @@ export class CheckpointTruncatedError extends Data.TaggedError("CheckpointTrunca
   readonly message: string
 }> {}
 
+/**
+ * The header is well-formed but larger than tanka parses: more tensor or metadata entries,
+ * deeper nesting, or a larger parsed size than the documented limits (`HEADER_LIMITS`). The
+ * header is checked against them before it is parsed, so a hostile or runaway file costs
+ * milliseconds, not minutes and gigabytes.
+ *
+ * @example
+ * loadCheckpoint(path).pipe(Effect.catchTag("CheckpointLimitError", (e) => Console.error(e.limit, e.value, e.max)))
+ */
+export class CheckpointLimitError extends Data.TaggedError("CheckpointLimitError")<{
+  readonly path: string | undefined
+  /** Which limit: `"tensors"`, `"metadata"`, `"depth"` or `"memory"` (a key of `HEADER_LIMITS`). */
+  readonly limit: string
+  /** The value found (for `memory`, the estimate in bytes). */
+  readonly value: number
+  /** The limit. */
+  readonly max: number
+  readonly message: string
+}> {}
+
 /** One tensor whose shape or dtype differs between the file and the expected tree. */
 export interface MisShapedKey {
   readonly key: string
@@ -65,7 +85,9 @@ export class CheckpointMismatchError extends Data.TaggedError("CheckpointMismatc
 }> {}
 
 /**
- * The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete tensors.
+ * The tree handed to `encodeSafetensors`/`saveCheckpoint` is not a two-level tree of concrete
+ * tensors, or the `like`/`likeState` tree handed to `loadCheckpoint` is not a two-level tree of
+ * tensors or `{ shape, dtype }` structs.
  *
  * @example
  * encodeSafetensors({ w: jnp.ones([3]) } as never) // throws: the top level must hold modules
@@ -98,12 +120,13 @@ export class CheckpointIOError extends Data.TaggedError("CheckpointIOError")<{
  */
 export type CheckpointError =
   | CheckpointCorruptError
+  | CheckpointLimitError
   | CheckpointTruncatedError
   | CheckpointMismatchError
   | CheckpointTreeError
   | CheckpointIOError
 
-const TAGS = new Set(["CheckpointCorruptError", "CheckpointTruncatedError", "CheckpointMismatchError", "CheckpointTreeError", "CheckpointIOError"])
+const TAGS = new Set(["CheckpointCorruptError", "CheckpointLimitError", "CheckpointTruncatedError", "CheckpointMismatchError", "CheckpointTreeError", "CheckpointIOError"])
 
 /**
  * Is `e` one of the checkpoint errors?

@@ -9,6 +9,7 @@
 import { Result, Schema } from "effect"
 import type { DType } from "../../kernels/dtype.js"
 import { corrupt, truncated } from "./errors.js"
+import { scanHeader } from "./headerScan.js"
 
 /** Safetensors dtype codes tanka reads and writes, with their tanka dtype and byte size. */
 export const DTYPE_CODES = {
@@ -136,6 +137,8 @@ export const parseSafetensors = (bytes: Uint8Array, path?: string): ParsedSafete
   } catch {
     throw corrupt(path, "the header is not valid UTF-8")
   }
+  // entries, nesting, memory and duplicate keys, before JSON.parse builds anything
+  scanHeader(text, path)
   let json: unknown
   try {
     json = JSON.parse(text)

@@ -3,9 +3,10 @@
  */
 import { Effect } from "effect"
 import * as fs from "node:fs"
-import { CheckpointMismatchError, type CheckpointError, type MisShapedKey } from "./errors.js"
+import { CheckpointMismatchError, CheckpointTreeError, type CheckpointError, type MisShapedKey } from "./errors.js"
 import { decodeSafetensors, flattenTree, STATE_PREFIX, type Checkpoint, type ParamTree } from "./safetensors.js"
-import { ioError, toCheckpointError } from "./saveCheckpoint.js"
+import { toCheckpointError } from "./saveCheckpoint.js"
+import { ioError } from "./writeFileAtomic.js"
 
 /** A leaf of an expected tree: a Tensor or a `{ shape, dtype }` struct (as `jax.evalShape` returns). */
 export interface ExpectedLeaf {
@@ -21,12 +22,28 @@ const typeString = (l: ExpectedLeaf): string => {
   return `${short}[${l.shape.join(",")}]`
 }
 
-/** The `[key, leaf]` pairs of an expected tree. */
-const expectedEntries = (tree: ExpectedTree, prefix: string): Map<string, ExpectedLeaf> => {
+const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x)
+
+const describe = (x: unknown): string => (x === null ? "null" : x === undefined ? "undefined" : Array.isArray(x) ? "an array" : typeof x === "object" ? "an object" : `a ${typeof x}`)
+
+/**
+ * The `[key, leaf]` pairs of an expected tree, checked to be one: a `CheckpointTreeError` naming
+ * the option and the path when it is not (it comes from the caller's code, not the file).
+ */
+const expectedEntries = (tree: unknown, prefix: string, option: string): Map<string, ExpectedLeaf> => {
+  const fix = "pass the tree init returned, or its jax.evalShape counterpart ({ shape, dtype } leaves)"
+  if (!isObject(tree)) throw new CheckpointTreeError({ key: undefined, message: `loadCheckpoint: ${option} is ${describe(tree)}, not a two-level object { [module]: { [name]: Tensor | { shape, dtype } } }; ${fix}.` })
   const out = new Map<string, ExpectedLeaf>()
   for (const module of Object.keys(tree)) {
-    const params = tree[module]!
-    for (const name of Object.keys(params)) out.set(`${prefix}${module}/${name}`, params[name]!)
+    const params = tree[module]
+    if (!isObject(params)) throw new CheckpointTreeError({ key: module, message: `loadCheckpoint: ${option}[${JSON.stringify(module)}] is ${describe(params)}, not an object { [name]: Tensor | { shape, dtype } }; ${fix}.` })
+    for (const name of Object.keys(params)) {
+      const leaf = params[name] as { shape?: unknown; dtype?: unknown } | null | undefined
+      if (!isObject(leaf) || !Array.isArray(leaf.shape) || typeof leaf.dtype !== "string") {
+        throw new CheckpointTreeError({ key: `${module}/${name}`, message: `loadCheckpoint: ${option}[${JSON.stringify(module)}][${JSON.stringify(name)}] is ${describe(leaf)} without a shape array and a dtype string; every leaf is a Tensor or { shape, dtype }; ${fix}.` })
+      }
+      out.set(`${prefix}${module}/${name}`, leaf as ExpectedLeaf)
+    }
   }
   return out
 }
@@ -38,10 +55,10 @@ const expectedEntries = (tree: ExpectedTree, prefix: string): Map<string, Expect
  * @example
  * checkTreeMatches(loaded.params, params) // throws CheckpointMismatchError when they differ
  */
-export const checkTreeMatches = (actual: ParamTree, expected: ExpectedTree, options: { readonly path?: string; readonly prefix?: string } = {}): void => {
+export const checkTreeMatches = (actual: ParamTree, expected: ExpectedTree, options: { readonly path?: string; readonly prefix?: string; readonly option?: string } = {}): void => {
   const prefix = options.prefix ?? ""
   const got = new Map(flattenTree(actual, prefix, "checkpoint"))
-  const want = expectedEntries(expected, prefix)
+  const want = expectedEntries(expected, prefix, options.option ?? "like")
   const missing = [...want.keys()].filter((k) => !got.has(k)).sort()
   const extra = [...got.keys()].filter((k) => !want.has(k)).sort()
   const misShaped: MisShapedKey[] = []
@@ -96,7 +113,7 @@ export const loadCheckpointWithState = (path: string, options: LoadOptions = {})
         try: () => {
           const ckpt = decodeSafetensors(bytes, { path })
           if (options.like !== undefined) checkTreeMatches(ckpt.params, options.like, { path })
-          if (options.likeState !== undefined) checkTreeMatches(ckpt.state, options.likeState, { path, prefix: STATE_PREFIX })
+          if (options.likeState !== undefined) checkTreeMatches(ckpt.state, options.likeState, { path, prefix: STATE_PREFIX, option: "likeState" })
           return ckpt
         },
         catch: toCheckpointError

@@ -1,3 +1,2 @@
-/** Datasets: MNIST digits, seeded shuffles and splits, batch iterators. */
+/** Datasets: seeded shuffles and splits, batch iterators (platform-neutral; the MNIST loader is in `./node.ts`). */
 export { permutation, take, shuffle, trainTestSplit, batches, numBatches, type Dataset, type Batch, type Split, type BatchOptions } from "./Dataset.js"
-export { loadMnist, loadMnistDigits, MnistLoadError, MNIST_IMAGE_SIZE, MNIST_SIZE, type MnistOptions } from "./mnist.js"

@@ -11,6 +11,7 @@ import { attach, module, type Module } from "../../effects/module.js"
 import type { Naming, Rng } from "../../effects/services.js"
 import type { ParamSlot } from "../../effects/paths.js"
 import { shapeError } from "../../transforms/core/errors.js"
+import { ModuleConfigError } from "./errors.js"
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -48,6 +49,9 @@ export const Linear = <const Name extends string = "linear", const B extends boo
   options: LinearOptions & { readonly name?: Name; readonly withBias?: B } = {}
 ): Effect.Effect<Linear<Name, LinearNames<B>>, never, Naming> =>
   module<Linear<Name, LinearNames<B>>>(options.name ?? "linear", (self) => {
+    if (!Number.isInteger(outputSize) || outputSize < 1) {
+      throw ModuleConfigError.make("hk.Linear", "outputSize", `outputSize must be a positive integer (the size of the output's last axis), got ${outputSize} (module '${self.moduleName}').`)
+    }
     const withBias = options.withBias ?? true
     const body = Effect.fnUntraced(function* (x: Tensor) {
       if (!(x instanceof Tensor) || x.ndim === 0) {

@@ -6,10 +6,11 @@
  *
  * optax: `optax.GradientTransformation`, `optax.chain`, `optax.apply_updates`, `optax.identity`.
  */
-import { Data } from "effect"
 import * as jnp from "../../jnp.js"
 import * as jax from "../../jax.js"
 import { Tensor } from "../../transforms/core/Tensor.js"
+import { OptimizerError } from "./errors.js"
+import { mapMatching } from "./matchTrees.js"
 
 /** A pytree: tensors (or numbers) nested in arrays and plain objects. */
 export type PyTree = unknown
@@ -61,17 +62,7 @@ export type Schedule = (count: Tensor) => Tensor | number
 /** A constant (`number`) or a schedule. optax: `optax.ScalarOrSchedule`. */
 export type ScalarOrSchedule = number | Schedule
 
-/**
- * An optimizer was used in a way its equations do not allow (e.g. `addDecayedWeights`
- * without `params`, a mask whose structure differs from the params).
- *
- * @example
- * adamw(1e-3).update(grads, state) // throws OptimizerError: weight decay needs params
- */
-export class OptimizerError extends Data.TaggedError("OptimizerError")<{
-  readonly transform: string
-  readonly message: string
-}> {}
+export { OptimizerError } from "./errors.js"
 
 /**
  * The transformation that returns its updates unchanged.
@@ -129,11 +120,19 @@ export const chain = <const Ts extends ReadonlyArray<GradientTransformation<any>
  * const params2 = applyUpdates(params, updates)
  */
 export const applyUpdates = <P>(params: P, updates: PyTree): P =>
-  jax.tree.map((p: Tensor | number, u: Tensor | number) => {
-    const out = jnp.add(p, u)
-    const dtype = p instanceof Tensor ? p.dtype : out.dtype
-    return out.dtype === dtype ? out : jnp.astype(out, dtype)
-  }, params, updates) as P
+  mapMatching(
+    "applyUpdates",
+    (p: Tensor | number, u: Tensor | number) => {
+      const out = jnp.add(p, u)
+      const dtype = p instanceof Tensor ? p.dtype : out.dtype
+      return out.dtype === dtype ? out : jnp.astype(out, dtype)
+    },
+    [
+      ["params", params],
+      ["updates", updates]
+    ],
+    "The updates must come from opt.update on gradients of these same params (jax.grad of a loss over them)."
+  ) as P
 
 /**
  * The l2 norm of all leaves together, `sqrt(Σ x²)`, as a float32 scalar tensor.

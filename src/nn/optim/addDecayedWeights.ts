@@ -5,6 +5,7 @@
  */
 import * as jnp from "../../jnp.js"
 import * as jax from "../../jax.js"
+import { mapMatching } from "./matchTrees.js"
 import type { Tensor } from "../../transforms/core/Tensor.js"
 import { emptyState, OptimizerError, type EmptyState, type GradientTransformation, type PyTree } from "./GradientTransformation.js"
 
@@ -37,7 +38,7 @@ export const addDecayedWeights = (weightDecay: number, mask?: WeightDecayMask): 
       })
     }
     const decay = (g: Tensor, p: Tensor) => jnp.add(g, jnp.multiply(weightDecay, p))
-    if (mask === undefined) return [jax.tree.map(decay, updates, params), state]
+    if (mask === undefined) return [mapMatching("addDecayedWeights", decay, [["updates", updates], ["params", params]], "Pass the params the gradients were taken of: opt.update(grads, state, params)."), state]
     const maskTree = typeof mask === "function" ? (mask as (p: PyTree) => PyTree)(params) : mask
     let out: unknown
     try {

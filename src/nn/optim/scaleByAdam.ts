@@ -7,6 +7,7 @@ import * as jnp from "../../jnp.js"
 import * as jax from "../../jax.js"
 import type { Tensor } from "../../transforms/core/Tensor.js"
 import { incrementCount, zeroCount, type GradientTransformation, type PyTree } from "./GradientTransformation.js"
+import { mapMatching, STATE_FIX } from "./matchTrees.js"
 
 /** Options of `scaleByAdam` (optax's names, camelCased). */
 export interface ScaleByAdamOptions {
@@ -65,8 +66,8 @@ export const scaleByAdam = (options: ScaleByAdamOptions = {}): GradientTransform
       nu: jax.tree.map((p: Tensor) => jnp.zerosLike(jnp.array(p)), params)
     }),
     update: (updates, state) => {
-      const mu = jax.tree.map((g: Tensor, m: Tensor) => jnp.add(jnp.multiply(1 - b1, g), jnp.multiply(b1, m)), updates, state.mu)
-      const nu = jax.tree.map((g: Tensor, v: Tensor) => jnp.add(jnp.multiply(1 - b2, jnp.square(g)), jnp.multiply(b2, v)), updates, state.nu)
+      const mu = mapMatching("scaleByAdam", (g: Tensor, m: Tensor) => jnp.add(jnp.multiply(1 - b1, g), jnp.multiply(b1, m)), [["updates", updates], ["state.mu", state.mu]], STATE_FIX)
+      const nu = mapMatching("scaleByAdam", (g: Tensor, v: Tensor) => jnp.add(jnp.multiply(1 - b2, jnp.square(g)), jnp.multiply(b2, v)), [["updates", updates], ["state.nu", state.nu]], STATE_FIX)
       const count = incrementCount(state.count)
       const muHat = biasCorrection(mu, b1, count)
       const nuHat = biasCorrection(nu, b2, count)

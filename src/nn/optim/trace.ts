@@ -5,6 +5,7 @@
  */
 import * as jnp from "../../jnp.js"
 import * as jax from "../../jax.js"
+import { mapMatching, STATE_FIX } from "./matchTrees.js"
 import type { Tensor } from "../../transforms/core/Tensor.js"
 import type { GradientTransformation, PyTree } from "./GradientTransformation.js"
 
@@ -36,7 +37,7 @@ export const trace = (options: TraceOptions): GradientTransformation<TraceState>
   return {
     init: (params) => ({ trace: jax.tree.map((p: Tensor) => jnp.zerosLike(jnp.array(p)), params) }),
     update: (updates, state) => {
-      const next = jax.tree.map(f, updates, state.trace)
+      const next = mapMatching("trace", f, [["updates", updates], ["state.trace", state.trace]], STATE_FIX)
       const out = options.nesterov ? jax.tree.map(f, updates, next) : next
       return [out, { trace: next }]
     }

@@ -30,7 +30,9 @@ export const sameShape = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): b
 export const showAval = (shape: ReadonlyArray<number>, dtype: DType): string => new ShapedArray(shape, dtype).toString()
 
 /**
- * The result type of `jax.evalShape`: a shape and a dtype.
+ * The result type of `jax.evalShape`: a shape and a dtype. Any object with these two fields is
+ * one (`jax.jit` and `jax.evalShape` take them as abstract arguments); the ones tanka returns
+ * print as JAX prints them, `ShapeDtypeStruct(shape=[2, 3], dtype=float32)`.
  *
  * JAX: `jax.ShapeDtypeStruct`.
  */
@@ -38,3 +40,29 @@ export interface ShapeDtypeStruct {
   readonly shape: ReadonlyArray<number>
   readonly dtype: DType
 }
+
+const INSPECT = Symbol.for("nodejs.util.inspect.custom")
+
+/** A `ShapeDtypeStruct` that prints readably (and is a pytree leaf, as in JAX). */
+class ShapeDtypeStructValue implements ShapeDtypeStruct {
+  constructor(
+    readonly shape: ReadonlyArray<number>,
+    readonly dtype: DType
+  ) {}
+  toString(): string {
+    return `ShapeDtypeStruct(shape=[${this.shape.join(", ")}], dtype=${this.dtype})`
+  }
+  [INSPECT](): string {
+    return this.toString()
+  }
+}
+
+/**
+ * A `ShapeDtypeStruct` for `shape` and `dtype`.
+ *
+ * JAX: `jax.ShapeDtypeStruct(shape, dtype)`.
+ *
+ * @example
+ * String(shapeDtypeStruct([2, 3], "float32")) // "ShapeDtypeStruct(shape=[2, 3], dtype=float32)"
+ */
+export const shapeDtypeStruct = (shape: ReadonlyArray<number>, dtype: DType): ShapeDtypeStruct => new ShapeDtypeStructValue(Object.freeze([...shape]), dtype)

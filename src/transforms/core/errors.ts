@@ -40,6 +40,30 @@ export class TransformArgumentError extends Data.TaggedError("TransformArgumentE
   readonly message: string
 }> {}
 
+/**
+ * The function handed to a transform suspended asynchronously (`Effect.sleep`, `Effect.promise`,
+ * a `Deferred`, a fork it awaits, …). Transforms trace their function synchronously, as JAX's do:
+ * the trace cannot wait for the event loop. Compute asynchronous values outside the transform and
+ * pass them in as tensors.
+ *
+ * @example
+ * jax.vmap((x: Tensor) => Effect.as(Effect.sleep("1 millis"), x))(xs) // throws AsyncBodyError
+ */
+export class AsyncBodyError extends Data.TaggedError("AsyncBodyError")<{
+  /** The transform whose function suspended (`jax.vmap`, `hk.vmap`, …). */
+  readonly transform: string
+  readonly message: string
+}> {
+  static make(transform: string): AsyncBodyError {
+    return new AsyncBodyError({
+      transform,
+      message:
+        `${transform}: the function suspended asynchronously (Effect.sleep, Effect.promise, a Deferred, or a fiber it awaits), but ${transform} traces it synchronously, as JAX's transforms do: ` +
+        `the trace cannot wait for an asynchronous result. Compute the asynchronous part outside ${transform} (await it, or yield* it before calling the transformed function) and pass the result in as a tensor argument.`
+    })
+  }
+}
+
 /** Data passed to `jnp.array` (or another constructor) is malformed: ragged, non-numeric, wrong length. */
 export class ArrayDataError extends Data.TaggedError("ArrayDataError")<{
   readonly message: string

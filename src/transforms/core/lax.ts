@@ -6,7 +6,7 @@
  */
 import type { DType } from "../../kernels/dtype.js"
 import { bind, bind1 } from "./trace.js"
-import { ConcreteTensor, Tensor } from "./Tensor.js"
+import { ConcreteTensor, Tensor, setRowAccess } from "./Tensor.js"
 import { P } from "./primitives/index.js"
 import { range, invertPerm } from "./shape.js"
 import * as K from "../../kernels/index.js"
@@ -188,3 +188,6 @@ export const moveAxis = (x: T, src: number, dst: number): T => {
 }
 
 export { invertPerm }
+
+// Tensor iteration (rows along the first axis) uses slice + reshape, so it traces like any op.
+setRowAccess((x, i) => reshape(slice(x, [i, ...x.shape.slice(1).map(() => 0)], [i + 1, ...x.shape.slice(1)]), x.shape.slice(1)))

@@ -57,32 +57,78 @@ export const array = (
     }
     return fromValues(src, shape, dtype)
   }
-  const shape: number[] = []
-  const flat: number[] = []
-  let sawBool = false
-  const walk = (x: unknown, depth: number, path: string) => {
-    if (Array.isArray(x)) {
-      if (depth === shape.length) shape.push(x.length)
-      else if (shape[depth] !== x.length) {
-        throw new ArrayDataError({ message: `jnp.array: ragged data: ${path} has ${x.length} elements where ${shape[depth]} were expected; every row must have the same length.` })
-      }
-      if (depth > shape.length - 1 && x.length === 0) return
-      x.forEach((y, i) => walk(y, depth + 1, `${path}[${i}]`))
-      return
-    }
-    if (depth !== shape.length) throw new ArrayDataError({ message: `jnp.array: ragged data: ${path} is a scalar where an array of length ${shape[depth]} was expected.` })
-    if (typeof x === "boolean") {
-      sawBool = true
-      flat.push(x ? 1 : 0)
-    } else if (typeof x === "number") flat.push(x)
-    else throw new ArrayDataError({ message: `jnp.array: ${path || "data"} is ${x === null ? "null" : typeof x}; only numbers and booleans are allowed.` })
-  }
-  walk(data, 0, "data")
+  const { shape, flat, sawBool } = nestedValues(data)
   const dtype = options.dtype ? checkDtype("jnp.array", options.dtype) : sawBool ? "bool" : "float32"
   const outShape = options.shape ? checkShape("jnp.array", options.shape) : shape
   if (sizeOf(outShape) !== flat.length) throw new ArrayDataError({ message: `jnp.array: ${flat.length} values do not fill shape [${outShape.join(",")}].` })
   return fromValues(flat, outShape, dtype)
 }
+
+/** Elements a nested-array literal may hold: beyond this it is an ArrayDataError, not a RangeError. */
+const MAX_ELEMENTS = 2 ** 31 - 1
+
+/**
+ * The shape and row-major values of nested JS arrays, without recursion (so a deep nesting cannot
+ * overflow the stack). The shape is read along the first elements (`data`, `data[0]`, …) and
+ * every other element must then match it: a scalar where an array is expected, an array where a
+ * scalar is, or a row of another length is ragged. A cycle (an array containing itself) is named.
+ */
+const nestedValues = (data: unknown): { shape: number[]; flat: number[]; sawBool: boolean } => {
+  const shape: number[] = []
+  const chain = new Set<unknown>()
+  for (let x = data; Array.isArray(x); x = x.length > 0 ? x[0] : undefined) {
+    if (chain.has(x)) throw new ArrayDataError({ message: `jnp.array: data${"[0]".repeat(shape.length)} is an array that contains itself; nested arrays must be finite trees of numbers and booleans.` })
+    chain.add(x)
+    shape.push(x.length)
+    if (x.length === 0) break
+  }
+  const size = shape.reduce((a, b) => a * b, 1)
+  if (size > MAX_ELEMENTS) throw new ArrayDataError({ message: `jnp.array: nested data of shape [${shape.join(",")}] has ${size} elements, more than ${MAX_ELEMENTS}; build large arrays from a typed array with { shape }.` })
+  const flat: number[] = []
+  let sawBool = false
+  const pathOf = (idx: ReadonlyArray<number>, depth: number): string => `data${idx.slice(0, depth).map((i) => `[${i}]`).join("")}`
+  // depth-first over (value, depth); idx holds the index at each depth for messages
+  const idx: number[] = new Array(shape.length).fill(0)
+  const stack: Array<[unknown, number, number]> = [[data, 0, 0]]
+  while (stack.length > 0) {
+    const [x, depth, at] = stack.pop()!
+    if (depth > 0) idx[depth - 1] = at
+    if (depth < shape.length) {
+      if (!Array.isArray(x)) {
+        throw new ArrayDataError({ message: `jnp.array: ragged data: ${pathOf(idx, depth)} is ${describe(x)} where an array of length ${shape[depth]} was expected; every row must have the same length and depth.` })
+      }
+      if (x.length !== shape[depth]) {
+        throw new ArrayDataError({ message: `jnp.array: ragged data: ${pathOf(idx, depth)} has ${x.length} elements where ${shape[depth]} were expected; every row must have the same length.` })
+      }
+      for (let i = x.length - 1; i >= 0; i--) stack.push([x[i], depth + 1, i])
+      continue
+    }
+    if (Array.isArray(x)) {
+      throw new ArrayDataError({ message: `jnp.array: ragged data: ${pathOf(idx, depth)} is an array where a scalar was expected (as at ${pathOf(new Array(depth).fill(0), depth)}); every row must have the same depth.` })
+    }
+    if (typeof x === "boolean") {
+      sawBool = true
+      flat.push(x ? 1 : 0)
+    } else if (typeof x === "number") flat.push(x)
+    else throw new ArrayDataError({ message: `jnp.array: ${depth === 0 ? "data" : pathOf(idx, depth)} is ${describe(x)}; only numbers and booleans are allowed.` })
+  }
+  return { shape, flat, sawBool }
+}
+
+const describe = (x: unknown): string =>
+  x === null
+    ? "null"
+    : x === undefined
+      ? "undefined"
+      : Array.isArray(x)
+        ? "an array"
+        : x instanceof Tensor
+          ? `a Tensor ${x.aval.toString()}`
+          : typeof x === "string"
+            ? `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}…` : x)}`
+            : typeof x === "object"
+              ? "an object"
+              : `a ${typeof x}`
 
 const fromValues = (values: ArrayLike<number>, shape: number[], dtype: DType): ConcreteTensor => {
   const data: Storage = K.allocStorage(dtype, values.length)
@@ -96,9 +142,33 @@ const fromValues = (values: ArrayLike<number>, shape: number[], dtype: DType): C
   return new ConcreteTensor(K.hostArray(dtype, shape, data))
 }
 
-const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor => lax.full(checkShape(op, shape), value, checkDtype(op, dtype))
-/** JAX: `jnp.full`. */
-export const full = (shape: Shape, value: number, dtype: DType = "float32"): Tensor => filled("jnp.full", shape, value, dtype)
+const INT_RANGE: Partial<Record<DType, [number, number]>> = { int32: [-2147483648, 2147483647], uint32: [0, 4294967295] }
+
+const filled = (op: string, shape: Shape, value: number | boolean, dtypeIn: DType): Tensor => {
+  const dims = checkShape(op, shape)
+  const dtype = checkDtype(op, dtypeIn)
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new ArrayDataError({
+      message: `${op}: the fill value must be a number or a boolean, got ${describe(value)}. To fill with a tensor's values, use jnp.broadcastTo(x, shape).`
+    })
+  }
+  const v = Number(value)
+  const range = INT_RANGE[dtype]
+  if (range !== undefined && !(Math.trunc(v) >= range[0] && Math.trunc(v) <= range[1])) {
+    throw new ArrayDataError({ message: `${op}: the fill value ${v} is not representable as ${dtype} (range ${range[0]} to ${range[1]}); pass a value in range, or use float32.` })
+  }
+  return lax.full(dims, range !== undefined ? Math.trunc(v) : v, dtype)
+}
+/**
+ * An array of `shape` filled with `value` (a number or boolean; truncated toward zero for int
+ * dtypes, as a cast does).
+ *
+ * JAX: `jnp.full`.
+ *
+ * @example
+ * jnp.full([2, 3], 0.5) // f32[2,3] of 0.5
+ */
+export const full = (shape: Shape, value: number | boolean, dtype: DType = "float32"): Tensor => filled("jnp.full", shape, value, dtype)
 /** JAX: `jnp.zeros`. */
 export const zeros = (shape: Shape, dtype: DType = "float32"): Tensor => filled("jnp.zeros", shape, 0, dtype)
 /** JAX: `jnp.ones`. */

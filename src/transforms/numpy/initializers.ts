@@ -9,14 +9,25 @@
 import type { DType } from "../../kernels/dtype.js"
 import type { Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
-import { ArrayDataError } from "../core/errors.js"
+import { ArrayDataError, dtypeError } from "../core/errors.js"
 import * as random from "../random/random.js"
 
 /** A JAX initializer: a key, a shape and an optional float dtype in, an array out. */
 export type JaxInitializer = (key: random.Key, shape: ReadonlyArray<number>, dtype?: DType) => Tensor
 
 const f32 = (v: number) => lax.scalar(Math.fround(v), "float32")
-const cast = (t: Tensor, dtype: DType): Tensor => lax.convertElementType(t, dtype)
+/**
+ * The dtype of a random initializer's result: random values are float32 (JAX raises for an
+ * integer dtype here rather than truncating the samples).
+ */
+const floatOnly = (op: string, dtype: DType): void => {
+  if (dtype !== "float32") {
+    throw dtypeError(
+      `jax.nn.initializers.${op}`,
+      `cannot draw ${dtype} values from a random distribution (they would be truncated to integers; JAX rejects non-float dtypes here). Pass dtype "float32", or use constant/zeros/ones for integer arrays.`
+    )
+  }
+}
 
 /** Zeros. JAX: `jax.nn.initializers.zeros`. */
 export const zeros: JaxInitializer = (_key, shape, dtype = "float32") => lax.full([...shape], 0, dtype)
@@ -31,20 +42,26 @@ export const constant =
 /** Uniform on [0, scale). JAX: `jax.nn.initializers.uniform`. */
 export const uniform =
   (scale = 1e-2): JaxInitializer =>
-  (key, shape, dtype = "float32") =>
-    cast(lax.mul(random.uniform(key, shape), f32(scale)), dtype)
+  (key, shape, dtype = "float32") => {
+    floatOnly("uniform", dtype)
+    return lax.mul(random.uniform(key, shape), f32(scale))
+  }
 
 /** Normal with standard deviation `stddev`. JAX: `jax.nn.initializers.normal`. */
 export const normal =
   (stddev = 1e-2): JaxInitializer =>
-  (key, shape, dtype = "float32") =>
-    cast(lax.mul(random.normal(key, shape), f32(stddev)), dtype)
+  (key, shape, dtype = "float32") => {
+    floatOnly("normal", dtype)
+    return lax.mul(random.normal(key, shape), f32(stddev))
+  }
 
 /** Normal truncated to [lower, upper] (in standard deviations), scaled by `stddev`. JAX: `jax.nn.initializers.truncated_normal`. */
 export const truncatedNormal =
   (stddev = 1e-2, lower = -2, upper = 2): JaxInitializer =>
-  (key, shape, dtype = "float32") =>
-    cast(lax.mul(random.truncatedNormal(key, lower, upper, shape), f32(stddev)), dtype)
+  (key, shape, dtype = "float32") => {
+    floatOnly("truncatedNormal", dtype)
+    return lax.mul(random.truncatedNormal(key, lower, upper, shape), f32(stddev))
+  }
 
 /** Which fan a variance-scaling initializer divides by. */
 export type FanMode = "fan_in" | "fan_out" | "fan_avg" | "fan_geo_avg"
@@ -91,6 +108,7 @@ export interface VarianceScalingOptions {
 export const varianceScaling =
   (scale: number, mode: FanMode, distribution: Distribution, options: VarianceScalingOptions = {}): JaxInitializer =>
   (key, shape, dtype = "float32") => {
+    floatOnly("varianceScaling", dtype)
     const [fanIn, fanOut] = computeFans(shape, options.inAxis, options.outAxis, options.batchAxis)
     const denominator = mode === "fan_in" ? fanIn : mode === "fan_out" ? fanOut : mode === "fan_avg" ? (fanIn + fanOut) / 2 : mode === "fan_geo_avg" ? Math.sqrt(fanIn * fanOut) : NaN
     if (Number.isNaN(denominator)) throw new ArrayDataError({ message: `jax.nn.initializers.varianceScaling: invalid mode ${JSON.stringify(mode)}; use fan_in, fan_out, fan_avg or fan_geo_avg.` })
@@ -103,7 +121,7 @@ export const varianceScaling =
     } else if (distribution === "normal") out = lax.mul(random.normal(key, shape), f32(Math.sqrt(variance)))
     else if (distribution === "uniform") out = lax.mul(random.uniform(key, shape, { minval: -1, maxval: 1 }), f32(Math.sqrt(Math.fround(3 * variance))))
     else throw new ArrayDataError({ message: `jax.nn.initializers.varianceScaling: invalid distribution ${JSON.stringify(distribution)}; use truncated_normal, normal or uniform.` })
-    return cast(out, dtype)
+    return out
   }
 
 /** `varianceScaling(1, "fan_avg", "uniform")`. JAX: `jax.nn.initializers.glorot_uniform` (also `xavier_uniform`). */

@@ -64,12 +64,16 @@ export const softmax = (x: ArrayLike, options: { axis?: number } = {}): Tensor =
   const e = lax.exp(lax.sub(t, lax.stopGradient(lax.reshape(lax.reduceMax(t, axes), keepShape(t, axes)))))
   return lax.div(e, lax.reshape(lax.reduceSum(e, axes), keepShape(t, axes)))
 }
-/** One-hot float32 encoding along a new last axis. JAX: `jax.nn.one_hot`. */
+/**
+ * One-hot float32 encoding along a new last axis: `x[..., None] == arange(numClasses)`, compared in
+ * `x`'s own dtype as JAX does, so an index that is not a class (3.5, -1, NaN, ≥ numClasses) gives
+ * an all-zero row. JAX: `jax.nn.one_hot`.
+ */
 export const oneHot = (x: ArrayLike, numClasses: number): Tensor => {
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ArrayDataError({ message: `jax.nn.oneHot: numClasses must be a positive integer, got ${numClasses}.` })
   const t = promoteArgs("oneHot", x)[0]!
-  const idx = t.dtype === "int32" ? t : lax.convertElementType(t, "int32")
-  const classes = lax.iota("int32", [...idx.shape, numClasses], idx.ndim)
+  const idx = t.dtype === "bool" ? lax.convertElementType(t, "int32") : t
+  const classes = lax.iota(idx.dtype, [...idx.shape, numClasses], idx.ndim)
   return lax.convertElementType(lax.eq(lax.expandDims(idx, idx.ndim), classes), "float32")
 }
 

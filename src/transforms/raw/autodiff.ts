@@ -19,7 +19,7 @@ const argErr = (transform: string, message: string) => new TransformArgumentErro
 const flatFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, name: string, seen: { effectful: boolean }, out: { def?: tree.TreeDef }) =>
   (...xs: Tensor[]): Tensor[] => {
     const value = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, seen)
-    const [leaves, def] = flattenTensors(value, name)
+    const [leaves, def] = flattenTensors(value, name, "output")
     out.def = def
     return leaves
   }
@@ -149,7 +149,7 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
         auxTensors = leaves.filter((l): l is Tensor => l instanceof Tensor)
         value = value[0]
       }
-      const [leaves, d] = flattenTensors(value, name)
+      const [leaves, d] = flattenTensors(value, name, "output")
       outDef = d
       if (leaves.length !== 1 || leaves[0]!.ndim !== 0) {
         throw argErr(name, `${name} requires a scalar output, got ${leaves.length === 1 ? leaves[0]!.aval.toString() : `a pytree of ${leaves.length} leaves`}. Reduce it (jnp.sum / jnp.mean), or use jax.vjp for non-scalar outputs.`)

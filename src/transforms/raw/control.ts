@@ -24,7 +24,7 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
   const { closed } = traceToJaxpr(
     (...xs: Tensor[]) => {
       outValue = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, seen)
-      const [leaves, def] = flattenTensors(outValue, name)
+      const [leaves, def] = flattenTensors(outValue, name, "output")
       outDef = def
       return leaves
     },
@@ -125,7 +125,7 @@ const switchImpl = (index: Tensor | number, branches: ReadonlyArray<(...args: an
 }
 
 const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: any[]) => unknown>, operands: unknown[], condNames: boolean, seen: { effectful: boolean }): unknown => {
-  const name = "jax.lax.switch"
+  const name = condNames ? "jax.lax.cond" : "jax.lax.switch"
   if (branches.length === 0) throw argErr(name, "needs at least one branch.")
   const idx = typeof index === "number" ? lax.scalar(index, "int32") : index
   if (!(idx instanceof Tensor) || idx.ndim !== 0 || (idx.dtype !== "int32" && idx.dtype !== "bool")) {
@@ -138,7 +138,7 @@ const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: 
     const o = t.jaxpr.outAvals
     if (!tree.treeEqual(t.outDef, traced[0]!.outDef) || o.length !== outs0.length || o.some((a, i) => !a.equals(outs0[i]!))) {
       throw argErr(
-        name === "jax.lax.switch" && branches.length === 2 && condNames ? "jax.lax.cond" : name,
+        name,
         condNames
           ? `trueFn and falseFn must return the same types, but trueFn returns (${o.join(", ")}) and falseFn returns (${outs0.join(", ")}). Make both return arrays of the same shapes and dtypes (cast or broadcast inside the branch).`
           : `branches must return the same types, but branch 0 returns (${outs0.join(", ")}) and branch ${k} returns (${o.join(", ")}). Make every branch return arrays of the same shapes and dtypes (cast or broadcast inside the branch).`

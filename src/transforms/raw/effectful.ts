@@ -7,6 +7,7 @@
  * again); the Haiku frame's trace level is the check that cannot be bypassed (`effects/services.ts`).
  */
 import { Cause, Context, Effect, Exit, Fiber } from "effect"
+import { AsyncBodyError } from "../core/errors.js"
 
 /** The raw transform currently running an Effect body (`null` outside any). */
 export const RawTransformScope = Context.Reference<string | null>("tanka/RawTransformScope", { defaultValue: () => null })
@@ -28,6 +29,7 @@ export const callBody = (f: (...args: any[]) => unknown, args: ReadonlyArray<unk
   const defect = Cause.squash(exit.cause)
   // defects (thrown errors) propagate as themselves; typed failures are re-raised as the Effect's E
   if (Cause.hasFails(exit.cause)) throw new EffectBodyFailure(exit.cause)
+  if (Cause.isAsyncFiberError(defect)) throw AsyncBodyError.make(name)
   throw defect
 }
 

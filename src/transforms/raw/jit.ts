@@ -2,7 +2,7 @@
  * `jax.jit`, `jax.makeJaxpr`, `jax.evalShape`: trace to a jaxpr once per input signature
  * (shapes, dtypes, tree structure), cache it (bounded), and run the jaxpr.
  */
-import { ShapedArray, type ShapeDtypeStruct } from "../core/aval.js"
+import { ShapedArray, shapeDtypeStruct, type ShapeDtypeStruct } from "../core/aval.js"
 import { traceToJaxpr, evalClosed, ClosedJaxpr } from "../core/jaxpr.js"
 import { Tensor } from "../core/Tensor.js"
 import { Tracer, stagingActive } from "../core/trace.js"
@@ -39,7 +39,7 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
   const { closed } = traceToJaxpr(
     (...xs: Tensor[]) => {
       const value = callBody(f, tree.unflatten<unknown[]>(inDef, xs), name, seen)
-      const [leaves, def] = flattenTensors(value, name)
+      const [leaves, def] = flattenTensors(value, name, "output")
       outDef = def
       return leaves
     },
@@ -74,7 +74,7 @@ export const evalShape = <F extends (...args: any[]) => any>(f: Pure<F, "jax.eva
   return finish(seen, () => {
     const [avals, def] = flattenAvals(args, "jax.evalShape")
     const { closed, outDef } = traceFn(f as F, def, avals, "jax.evalShape", seen)
-    return tree.unflatten(outDef, closed.outAvals.map((a): ShapeDtypeStruct => ({ shape: [...a.shape], dtype: a.dtype })))
+    return tree.unflatten(outDef, closed.outAvals.map((a): ShapeDtypeStruct => shapeDtypeStruct(a.shape, a.dtype)))
   }) as EvalShapeResult<F>
 }
 

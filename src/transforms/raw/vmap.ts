@@ -84,7 +84,7 @@ export const vmap =
         (...xs: Tensor[]) => {
           const unflat = tree.unflatten<unknown[]>(inDef, xs)
           outValue = callBody(f as F, unflat, "jax.vmap", seen)
-          const [leaves, def] = flattenTensors(outValue, "jax.vmap")
+          const [leaves, def] = flattenTensors(outValue, "jax.vmap", "output")
           outDef = def
           return leaves
         },

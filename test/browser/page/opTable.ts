@@ -14,6 +14,7 @@
 import * as K from "../../../src/kernels/index.js"
 import type { HostArray } from "../../../src/kernels/index.js"
 import * as R from "../../support/reference.js"
+import { TRIG_WORST_CASES } from "../../kernels/fixtures/trigWorstCases.js"
 
 /** One row: what it runs, its float64 expectation, and the tolerance. */
 export interface OpCase {
@@ -46,6 +47,13 @@ const ULPS = { rtol: 2e-6, atol: 1e-6 }
 const TRIG = { rtol: 0, atol: 3e-7 }
 /** tan is sin/cos from the same reduction: a few ulp relative (it grows without bound near the poles). */
 const TAN = { rtol: 1e-6, atol: 3e-7 }
+/**
+ * sin/cos/tan of every binade up to float32's maximum and of the input of each binade closest to a
+ * multiple of π/2 (Payne-Hanek above 4): a few float32 ulp relative to the result, which is as
+ * small as 1e-9 there (the shader's reduction must be exact, not just close).
+ */
+const TRIG_WIDE = { rtol: 4e-7, atol: 1e-30 }
+const TAN_WIDE = { rtol: 7e-7, atol: 1e-30 }
 
 // Inputs: odd sizes on purpose (texture packing of non-square, non-power-of-two arrays).
 const x = f32([5, 7], (k) => Math.sin(k + 1) * 2)
@@ -78,6 +86,20 @@ const contractionTol = (absSum: number[], k: number): number => 4 * k * 2 ** -24
 
 /** Domain of each float unary op's input. */
 const UNARY_INPUT: Record<string, HostArray> = { log: pos, sqrt: pos, rsqrt: pos, log1p: pos, erf_inv: unit, asin: unit, acos: unit }
+
+const wideTrig = K.hostArray("float32", [3, 101], Float32Array.from([
+  ...seq(101, (k) => (k % 2 === 0 ? 1 : -1) * 10 ** (-6 + (44 * k) / 100)).map((v) => Math.min(Math.max(v, -3.4e38), 3.4e38)),
+  ...TRIG_WORST_CASES.slice(-101).map(([v]) => v),
+  ...TRIG_WORST_CASES.slice(-101).map(([v], k) => -Math.fround(v * (1 + (k % 3) * 2 ** -23)))
+]))
+
+const wideTrigCases: OpCase[] = (["sin", "cos", "tan"] as const).map((op) => ({
+  name: `unary ${op} over every binade and the inputs nearest multiples of π/2`,
+  family: "elementwise",
+  run: () => K.unary(op, wideTrig),
+  want: () => ref(wideTrig).data.map(Math[op]),
+  tol: op === "tan" ? TAN_WIDE : TRIG_WIDE
+}))
 
 const unaryCases: OpCase[] = K.UNARY_OPS.filter((op) => op !== "not").map((op) => {
   const input = UNARY_INPUT[op] ?? x
@@ -249,7 +271,7 @@ const otherCases: OpCase[] = [
 ]
 
 /** The whole table: every op family. */
-export const OP_TABLE: ReadonlyArray<OpCase> = [...unaryCases, ...binaryCases, ...otherCases]
+export const OP_TABLE: ReadonlyArray<OpCase> = [...unaryCases, ...wideTrigCases, ...binaryCases, ...otherCases]
 
 /** Flattens an op's result (both outputs of threefry, first then second). */
 export const flat = (r: HostArray | [HostArray, HostArray]): number[] => (Array.isArray(r) ? [...Array.from(r[0].data), ...Array.from(r[1].data)] : Array.from(r.data))

@@ -73,6 +73,25 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     expect(e).toBeInstanceOf(CheckpointIOError)
     expect((e as CheckpointIOError).operation).toBe("read")
     expect(e.message).toContain(path)
+    // reading: the file is missing, not the directory (issue 12: the advice said to create the directory)
+    expect(e.message).toMatch(/no file exists at this path; check the path/)
+    expect(e.message).not.toMatch(/create it first/)
+  })
+  it("a `like` that is not a tree is a CheckpointTreeError naming the option and the path (was a TypeError's text)", async () => {
+    const path = nodePath.join(dir, "m.safetensors")
+    await Effect.runPromise(saveCheckpoint(path, paramsA, { state: stateA }))
+    const cases: Array<[Effect.Effect<unknown, CheckpointError>, RegExp]> = [
+      [loadCheckpoint(path, { like: { a: null } as never }), /loadCheckpoint: like\["a"\] is null, not an object/],
+      [loadCheckpoint(path, { like: null as never }), /loadCheckpoint: like is null, not a two-level object/],
+      [loadCheckpoint(path, { like: { "mlp/~/linear_0": { w: 3 } } as never }), /like\["mlp\/~\/linear_0"\]\["w"\] is a number without a shape array/],
+      [loadCheckpointWithState(path, { likeState: { "batch_norm/~/var_ema": [] } as never }), /likeState\["batch_norm\/~\/var_ema"\] is an array/]
+    ]
+    for (const [effect, message] of cases) {
+      const e = await failure(effect)
+      expect(e._tag).toBe("CheckpointTreeError")
+      expect(e.message).toMatch(message)
+      expect(e.message).toContain("pass the tree init returned")
+    }
   })
   it("a save into a missing directory is a CheckpointIOError that says to create it", async () => {
     const e = await failure(saveCheckpoint(nodePath.join(dir, "no", "such", "m.safetensors"), paramsA))

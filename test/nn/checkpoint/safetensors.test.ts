@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest"
 import { jnp, type Tensor } from "../../../src/index.js"
+import { KernelLimitError } from "../../../src/index.js"
 import {
   CheckpointCorruptError,
+  CheckpointLimitError,
+  HEADER_LIMITS,
   CheckpointTreeError,
   CheckpointTruncatedError,
   decodeSafetensors,
@@ -166,7 +169,12 @@ describe("every kind of corrupt file gives its typed error", () => {
     ["bytes after the last tensor", rawFile({ "a/w": w([0, 8]) }, new Uint8Array(12)), /4 bytes follow the last tensor/],
     ["a metadata value that is not a string", rawFile({ __metadata__: { step: 3 }, "a/w": w([0, 8]) }, data8), /Expected string.*__metadata__.*step/],
     ["a metadata field that is not an object", rawFile({ __metadata__: "x", "a/w": w([0, 8]) }, data8), /"__metadata__" must be an object/],
-    ["a key without a module path", rawFile({ weight: w([0, 8]) }, data8), /key "weight" has no "\/"/]
+    ["a key without a module path", rawFile({ weight: w([0, 8]) }, data8), /key "weight" has no "\/"/],
+    // JSON.parse keeps the last of duplicate keys: the scan before it names them (issue 12: was "unused bytes")
+    ["a tensor key twice, with different offsets", rawFile('{"a/w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a/w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', data8), /tensor "a\/w" appears twice in the header/],
+    ["a tensor key twice, once spelled with an escape", rawFile('{"a/w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a\\/w":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}', data8), /tensor "a\/w" appears twice/],
+    ["a metadata key twice", rawFile('{"__metadata__":{"step":"1","step":"2"},"a/w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8), /key "step" of __metadata__ appears twice/],
+    ["a field of a tensor entry twice", rawFile('{"a/w":{"dtype":"I32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}', data8), /key "dtype" of tensor "a\/w" appears twice/]
   ]
   it.each(corrupt)("%s: CheckpointCorruptError", (_, file, message) => {
     let error: unknown
@@ -205,5 +213,73 @@ describe("every kind of corrupt file gives its typed error", () => {
     expect(e.expectedBytes).toBeGreaterThan(file.length)
     expect(e.message).toContain(`truncated in the ${part}`)
     expect(e.message).toMatch(/copy it again or save the checkpoint again/)
+  })
+})
+
+describe("a header's cost is bounded before it is parsed (HEADER_LIMITS)", () => {
+  const entries = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => `"m/w${from + i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`)
+  const limitError = (file: Uint8Array): CheckpointLimitError => {
+    try {
+      decodeSafetensors(file, { path: "big.safetensors" })
+    } catch (e) {
+      return e as CheckpointLimitError
+    }
+    throw new Error("expected a CheckpointLimitError")
+  }
+
+  it("1.5 million zero-size tensor entries fail in well under a second with a CheckpointLimitError naming the limit", () => {
+    const file = rawFile(`{${entries(1_500_000).join(",")}}`)
+    const t0 = performance.now()
+    const e = limitError(file)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(e).toBeInstanceOf(CheckpointLimitError)
+    expect([e.limit, e.max, e.path]).toEqual(["tensors", HEADER_LIMITS.tensors, "big.safetensors"])
+    expect(e.message).toMatch(/more than 100000 tensor entries, above tanka's limit of 100000 \(HEADER_LIMITS\.tensors\).*several checkpoints/)
+  })
+
+  it("exactly HEADER_LIMITS.tensors entries still load", () => {
+    const { params } = decodeSafetensors(rawFile(`{${entries(HEADER_LIMITS.tensors).join(",")}}`))
+    expect(Object.keys(params["m"]!).length).toBe(HEADER_LIMITS.tensors)
+  })
+
+  it("4 million metadata keys fail fast with limit \"metadata\"", () => {
+    const keys = Array.from({ length: 4_000_000 }, (_, i) => `"k${i}":"v"`)
+    const file = rawFile(`{"__metadata__":{${keys.join(",")}}}`)
+    const t0 = performance.now()
+    const e = limitError(file)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect([e._tag, e.limit]).toEqual(["CheckpointLimitError", "metadata"])
+  })
+
+  it("nesting deeper than HEADER_LIMITS.depth is limit \"depth\", also inside a field tanka ignores", () => {
+    const deep = `${"[".repeat(HEADER_LIMITS.depth)}${"]".repeat(HEADER_LIMITS.depth)}`
+    const e = limitError(rawFile(`{"m/w":{"dtype":"F32","shape":[0],"data_offsets":[0,0],"extra":${deep}}}`))
+    expect([e.limit, e.value, e.max]).toEqual(["depth", HEADER_LIMITS.depth + 1, HEADER_LIMITS.depth])
+    // depth 3 is the format's own; an ignored field two levels deeper is still fine
+    expect(() => decodeSafetensors(rawFile(`{"m/w":{"dtype":"F32","shape":[0],"data_offsets":[0,0],"extra":[[1]]}}`))).not.toThrow()
+  })
+
+  it("a header whose parsed size would pass HEADER_LIMITS.memory (5 million dimensions in one shape) is limit \"memory\"", () => {
+    const e = limitError(rawFile(`{"m/w":{"dtype":"F32","shape":[${new Array(5_000_000).fill(1).join(",")}],"data_offsets":[0,4]}}`, new Uint8Array(4)))
+    expect([e.limit, e.max]).toEqual(["memory", HEADER_LIMITS.memory])
+    expect(e.value).toBeGreaterThan(HEADER_LIMITS.memory)
+  })
+
+  it("a dimension above the kernel limit loads, and any op on it is a KernelLimitError even at size 0", () => {
+    const { params } = decodeSafetensors(rawFile({ "m/w": { dtype: "F32", shape: [0, 2 ** 52], data_offsets: [0, 0] } }))
+    const x = params["m"]!["w"]!
+    expect(x.shape).toEqual([0, 2 ** 52])
+    for (const f of [() => jnp.sum(x, { axis: 0 }), () => jnp.sum(x, { axis: 1 }), () => jnp.exp(x), () => jnp.transpose(x), () => jnp.zeros([0, 2 ** 25])]) {
+      const e = (() => {
+        try {
+          f()
+        } catch (err) {
+          return err
+        }
+        return undefined
+      })()
+      expect(e).toBeInstanceOf(KernelLimitError)
+      expect((e as KernelLimitError).message).toMatch(/has a dimension of \d+, above the limit of 16777216.*Fix: keep every dimension/)
+    }
   })
 })

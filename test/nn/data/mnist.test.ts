@@ -3,7 +3,7 @@ import { Effect, Exit } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
-import { batches, loadMnist, loadMnistDigits, MnistLoadError, numBatches, permutation, shuffle, trainTestSplit, type Dataset } from "../../../src/nn/data/index.js"
+import { batches, loadMnist, loadMnistDigits, MnistLoadError, numBatches, permutation, shuffle, trainTestSplit, type Dataset } from "../../../src/nn/data/node.js"
 
 const COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
 const histogram = (labels: Int32Array) => {

@@ -185,3 +185,46 @@ describe("under jax.jit", () => {
     expect(loss(p).toArray() as number).toBeLessThan(first * 0.1)
   })
 })
+
+describe("trees that do not match are OptimizerErrors naming the key (was a TypeError from tree.map or a ShapeError naming no key)", () => {
+  const wide = (): Tree => ({ ...grads(0), linear: { w: randn(5, [4, 3]), b: randn(6, [3]) } })
+  const fewer = (): Tree => ({ linear: grads(0)["linear"]! })
+  const expectError = (f: () => unknown, transform: string, message: RegExp) => {
+    let error: unknown
+    try {
+      f()
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(OptimizerError)
+    expect((error as OptimizerError).transform).toBe(transform)
+    expect((error as OptimizerError).message).toMatch(message)
+  }
+
+  it("adam: missing and extra keys, and a leaf of another shape, name the path and say to init again", () => {
+    const opt = adam(1e-3)
+    const state = opt.init(params0)
+    expectError(() => opt.update(fewer(), state, params0), "scaleByAdam", /state\.mu\["~"\] has no counterpart in updates.*call opt\.init\(params\) again/)
+    expectError(() => opt.update({ ...grads(0), extra: { w: randn(1, [2]) } }, state, params0), "scaleByAdam", /updates\["extra"\] has no counterpart in state\.mu/)
+    expectError(() => opt.update(wide(), state, params0), "scaleByAdam", /updates\["linear"\]\["w"\] is f32\[4,3\] but state\.mu\["linear"\]\["w"\] is f32\[2,3\]/)
+  })
+
+  it("sgd with momentum (trace), adamw's weight decay and applyUpdates do the same", () => {
+    const mom = sgd(0.1, { momentum: 0.9 })
+    expectError(() => mom.update(wide(), mom.init(params0)), "trace", /updates\["linear"\]\["w"\] is f32\[4,3\] but state\.trace\["linear"\]\["w"\] is f32\[2,3\]/)
+    const aw = adamw(1e-3)
+    expectError(() => aw.update(grads(0), aw.init(params0), wide()), "addDecayedWeights", /updates\["linear"\]\["w"\] is f32\[2,3\] but params\["linear"\]\["w"\] is f32\[4,3\]/)
+    expectError(() => applyUpdates(params0, fewer()), "applyUpdates", /params\["~"\] has no counterpart in updates.*gradients of these same params/)
+    expectError(() => applyUpdates(params0, wide()), "applyUpdates", /params\["linear"\]\["w"\] is f32\[2,3\] but updates\["linear"\]\["w"\] is f32\[4,3\]/)
+  })
+
+  it("matching trees still update, also under jit", () => {
+    const opt = adam(1e-3)
+    const step = jax.jit((p: Tree, g: Tree, s: ReturnType<typeof opt.init>) => {
+      const [u, s2] = opt.update(g, s, p)
+      return [applyUpdates(p, u), s2] as const
+    })
+    const [p1] = step(params0, grads(0), opt.init(params0))
+    expect(bitsOf(p1)).not.toEqual(bitsOf(params0))
+  })
+})
