@@ -241,18 +241,6 @@ export const elementLimit = (): number => {
 export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: number; readonly type: string; readonly shape?: ReadonlyArray<number> }>): void => {
   const limit = elementLimit()
   for (const a of arrays) {
-    const dim = a.shape?.find((d) => d > limit)
-    if (dim !== undefined) {
-      throw new KernelLimitError({
-        op,
-        shape: a.type,
-        limit,
-        message:
-          `${op}: ${a.type} has a dimension of ${dim}, above the limit of ${limit} for mode ${current().mode} (even with ${a.size} elements: ` +
-          `reducing or moving the other axes makes that dimension a size). Kernels index with float32 arithmetic, exact only below 2^24. ` +
-          `Fix: keep every dimension at most ${limit}.`
-      })
-    }
     if (a.size > limit) {
       throw new KernelLimitError({
         op,
@@ -262,6 +250,20 @@ export const checkLimit = (op: string, arrays: ReadonlyArray<{ readonly size: nu
           `${op}: ${a.type} has ${a.size} elements, above the limit of ${limit} for mode ${current().mode}. ` +
           `Kernels index with float32 arithmetic, which is exact only below 2^24 (and GL textures cap storage), ` +
           `so larger tensors would read wrong elements. Fix: split the tensor into chunks of at most ${limit} elements.`
+      })
+    }
+    // Only a zero-size array gets here with a dimension above the limit; a reduction or a
+    // transpose of it can turn that dimension into a size, so it is refused as well.
+    const dim = a.shape?.find((d) => d > limit)
+    if (dim !== undefined) {
+      throw new KernelLimitError({
+        op,
+        shape: a.type,
+        limit,
+        message:
+          `${op}: ${a.type} has a dimension of ${dim}, above the limit of ${limit} for mode ${current().mode}, although it has no elements: ` +
+          `reducing or moving the other axes would make that dimension a size. Kernels index with float32 arithmetic, exact only below 2^24. ` +
+          `Fix: keep every dimension at most ${limit} (split along that axis).`
       })
     }
   }
