@@ -10,16 +10,11 @@
  * binade needs one 120-bit fraction (five 24-bit limbs, from 2/π computed with BigInt by Machin's
  * formula) and every m then costs five exact float64 products.
  */
+import { twoOverPiBits } from "../test/support/twoOverPi.js"
+
 const P = 512n
 const ONE = 1n << P
-const atanInv = (n: bigint): bigint => {
-  let s = 0n
-  let t = ONE / n
-  for (let k = 0n; t !== 0n; k++, t /= n * n) s += (k % 2n === 0n ? 1n : -1n) * (t / (2n * k + 1n))
-  return s
-}
-const PI = 4n * (4n * atanInv(5n) - atanInv(239n))
-const TWO_OVER_PI = (2n * ONE * ONE) / PI // 2/π in units of 2^-512
+const TWO_OVER_PI = twoOverPiBits(P) // 2/π in units of 2^-512
 
 const rows: string[] = []
 for (let e = -7; e <= 127; e++) {

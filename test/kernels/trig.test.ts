@@ -12,6 +12,7 @@ import { type Tensor, jax, jnp } from "../../src/index.js"
 import * as K from "../../src/kernels/index.js"
 import { TWO_OVER_PI_12 } from "../../src/kernels/elementwiseBodies.js"
 import { TRIG_WORST_CASES } from "./fixtures/trigWorstCases.js"
+import { twoOverPiBits } from "../support/twoOverPi.js"
 
 afterAll(() => K.setBackend(K.availableModes()[0]!))
 
@@ -88,14 +89,7 @@ const BOUND: Record<"gpu.js" | "wasm-simd", Record<Trig, number>> = {
 describe("2/π for the Payne-Hanek reduction", () => {
   it("TWO_OVER_PI_12 holds the first 204 bits of 2/π (Machin's formula in BigInt)", () => {
     const P = 320n
-    const one = 1n << P
-    const atanInv = (n: bigint): bigint => {
-      let s = 0n
-      let t = one / n
-      for (let k = 0n; t !== 0n; k++, t /= n * n) s += (k % 2n === 0n ? 1n : -1n) * (t / (2n * k + 1n))
-      return s
-    }
-    const twoOverPi = (2n * one * one) / (4n * (4n * atanInv(5n) - atanInv(239n)))
+    const twoOverPi = twoOverPiBits(P)
     const chunks = TWO_OVER_PI_12.map((_, i) => Number((twoOverPi >> (P - 12n * BigInt(i + 1))) & 4095n))
     expect(TWO_OVER_PI_12).toEqual(chunks)
     expect(TWO_OVER_PI_12.length * 12).toBeGreaterThanOrEqual(204)
