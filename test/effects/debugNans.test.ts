@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { FloatingPointError, hk, jax, jnp, type Tensor } from "../../src/index.js"
+import { FloatingPointError, hk, jax, jnp, optax, type Tensor } from "../../src/index.js"
 import { run } from "../support/effects.js"
 
 afterEach(() => {
@@ -95,5 +95,37 @@ describe("debugNans inside hk.transform", () => {
     jax.setDebugNans(true)
     const t = hk.withoutApplyRng(hk.transform((y: Tensor) => Effect.sync(() => jnp.log(y))))
     expect(fpe(() => run(t.apply({}, jnp.array([-1])))).modulePath).toBeNull()
+  })
+
+  it("with both flags on, a NaN-free training step (valueAndGrad, adam, logSoftmax; jitted and eager) computes exactly what it computes with them off", () => {
+    const clf = hk.withoutApplyRng(hk.transform((xs: Tensor) => Effect.flatMap(hk.nets.MLP([8, 3]), (m) => m(xs))))
+    const xs = jax.random.normal(jax.random.key(1), [16, 4])
+    const ys = jax.nn.oneHot(jax.random.randint(jax.random.key(2), [16], 0, 3), 3)
+    const opt = optax.adam(0.05)
+    const train = (wrap: <F extends (...a: any[]) => any>(f: F) => F) => {
+      const loss = (p: hk.ParamTree) => Effect.map(clf.apply(p, xs), (logits) => jnp.negative(jnp.mean(jnp.sum(jnp.multiply(ys, jax.nn.logSoftmax(logits)), { axis: 1 }))))
+      const step = wrap((p: hk.ParamTree, s: ReturnType<typeof opt.init>) =>
+        Effect.map(jax.valueAndGrad(loss)(p), ([l, g]) => {
+          const [updates, next] = opt.update(g, s, p)
+          return [optax.applyUpdates(p, updates), next, l] as const
+        })
+      )
+      let p: hk.ParamTree = run(clf.init(jax.random.key(0), xs))
+      let s = opt.init(p)
+      const losses: number[] = []
+      for (let i = 0; i < 5; i++) {
+        const [p2, s2, l] = run(step(p, s))
+        p = p2 as hk.ParamTree
+        s = s2
+        losses.push((l as Tensor).item())
+      }
+      return losses
+    }
+    const jitted = <F extends (...a: any[]) => any>(f: F) => jax.jit(f as any) as unknown as F
+    const eager = <F extends (...a: any[]) => any>(f: F) => f
+    const off = [train(jitted), train(eager)]
+    jax.setDebugNans(true)
+    jax.setDebugInfs(true)
+    expect([train(jitted), train(eager)]).toEqual(off)
   })
 })
