@@ -5,15 +5,16 @@
  * primitive; under `vmap` and `grad` the concrete evaluation underneath is what is checked. Off,
  * the same programs return NaN and Inf silently.
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import { ConfigError, FloatingPointError, type Tensor, jax, jnp } from "../../src/index.js"
 import * as K from "../../src/kernels/index.js"
 
+const initialMode = K.getBackend().mode
 afterEach(() => {
   jax.config.update("debugNans", false)
   jax.config.update("debugInfs", false)
+  K.setBackend(initialMode)
 })
-afterAll(() => K.setBackend(K.availableModes()[0]!))
 
 /** The FloatingPointError `f` throws (fails the test if it throws nothing, or something else). */
 const fpe = (f: () => unknown): FloatingPointError => {

@@ -33,7 +33,9 @@ export const setInfs = (on: boolean): void => {
   infs = on
   checking = nans || infs
 }
+/** Whether `debugNans` is on. */
 export const readNans = (): boolean => nans
+/** Whether `debugInfs` is on. */
 export const readInfs = (): boolean => infs
 
 // ---------------------------------------------------------------- module paths
@@ -191,6 +193,7 @@ export const checkOutputs = (prim: Primitive, ins: ReadonlyArray<Tensor>, outs: 
   }
 }
 
+/** A FloatingPointError with its message built from its fields. */
 export const floatingPointError = (
   primitive: string,
   inputs: ReadonlyArray<ShapedArray>,

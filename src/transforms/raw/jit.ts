@@ -186,10 +186,11 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
   const rerunOnInvalid = (args: unknown[], tensors: Tensor[], outs: ReadonlyArray<Tensor>, entry: { closed: ClosedJaxpr; located: boolean }): void => {
     const bad = firstInvalid(outs)
     if (bad === null) return
-    const closed = entry.located ? entry.closed : (() => {
+    let closed = entry.closed
+    if (!entry.located) {
       const [avals, def] = flattenAvals(args, "jax.jit")
-      return traceFn(f as F, def, avals, "jax.jit", { effectful: false }).closed
-    })()
+      closed = traceFn(f as F, def, avals, "jax.jit", { effectful: false }).closed
+    }
     deoptimize(() => evalClosed(closed, tensors))
     throw unlocatedInJit(tensors, outs[bad.index]!.aval, bad.index, bad.kind, bad.count)
   }
