@@ -27,7 +27,9 @@ export {
   DTypeError,
   TransformArgumentError,
   AsyncBodyError,
-  ArrayDataError
+  ArrayDataError,
+  FloatingPointError,
+  ConfigError
 } from "./transforms/core/errors.js"
 export {
   HaikuContextError,

@@ -4,9 +4,10 @@
  * All four services are views of the same {@link Frame}; handlers and `hk.*` wrappers provide
  * them together (one context built once per frame).
  */
-import { Context, Effect, type Fiber } from "effect"
+import { Context, Effect, Fiber } from "effect"
 import { UnexpectedTracerError } from "../transforms/core/errors.js"
 import { currentLevel, currentTransform } from "../transforms/core/trace.js"
+import { setModulePathReader } from "../transforms/core/debugNans.js"
 import type { RawFixes } from "../transforms/raw/purity.js"
 import { RawTransformScope } from "../transforms/raw/effectful.js"
 import { Frame, NameTable } from "./Frame.js"
@@ -67,6 +68,10 @@ export interface ModuleScope {
 
 /** The current module scope (`null` = top level of the frame). A Reference: never in `R`. */
 export const CurrentModuleScope = Context.Reference<ModuleScope | null>("tanka/hk/ModuleScope", { defaultValue: () => null })
+
+// jax.config debugNans/debugInfs name the module a primitive ran in; read only when one raises
+// (or while a flag is on and a jaxpr is traced), from the fiber running the module's method
+setModulePathReader(() => Fiber.getCurrent()?.getRef(CurrentModuleScope)?.moduleName ?? null)
 
 /** Set by `hk.lift`/`hk.unregistered` for exactly the inner init they run. */
 export const NestedInitAllowed = Context.Reference<boolean>("tanka/hk/NestedInitAllowed", { defaultValue: () => false })

@@ -1,4 +1,5 @@
 import { Data } from "effect"
+import type { ShapedArray } from "./aval.js"
 
 /**
  * A value traced by a transform was used after that transform returned (it "leaked"), or a
@@ -71,3 +72,48 @@ export class ArrayDataError extends Data.TaggedError("ArrayDataError")<{
 
 export const shapeError = (op: string, message: string): ShapeError => new ShapeError({ op, message: `${op}: ${message}` })
 export const dtypeError = (op: string, message: string): DTypeError => new DTypeError({ op, message: `${op}: ${message}` })
+
+/**
+ * With `jax.config.update("debugNans", true)` (or `"debugInfs"`), a primitive produced a NaN
+ * (or ±Inf). The fields name the primitive, its inputs' avals and how many NaN/Inf each held,
+ * the offending output, and the Haiku module path it ran in; the message says whether the
+ * primitive made the value or received it, and how to continue.
+ *
+ * JAX: `FloatingPointError: invalid value (nan) encountered in log`.
+ *
+ * @example
+ * jax.config.update("debugNans", true)
+ * jnp.log(jnp.array([-1])) // throws FloatingPointError { primitive: "log", kind: "nan", … }
+ */
+export class FloatingPointError extends Data.TaggedError("FloatingPointError")<{
+  /** lax's name of the primitive whose result held the value (`log`, `div`, `dot_general`). */
+  readonly primitive: string
+  /** `"nan"` (found with `debugNans`) or `"inf"` (found with `debugInfs`). */
+  readonly kind: "nan" | "inf"
+  /** The avals of the primitive's inputs, as evaluated (batched under `vmap`). */
+  readonly inputs: ReadonlyArray<ShapedArray>
+  /** How many NaN and ±Inf values each input held (all zero: the primitive produced it). */
+  readonly inputCounts: ReadonlyArray<{ readonly nan: number; readonly inf: number }>
+  /** The aval of the output that held it. */
+  readonly output: ShapedArray
+  /** Which output of the primitive held it. */
+  readonly outputIndex: number
+  /** How many elements of that output are NaN (or ±Inf). */
+  readonly count: number
+  /** The Haiku module path the primitive ran in (`"mlp/~/linear_1"`), or null outside any module. */
+  readonly modulePath: string | null
+  /** True when a `jax.jit` function's compiled output held the value and its op-by-op re-run found this primitive. */
+  readonly deoptimized: boolean
+  readonly message: string
+}> {}
+
+/**
+ * `jax.config.update` was given an option tanka does not have, or a value of the wrong type.
+ *
+ * @example
+ * jax.config.update("jax_enable_x64" as any, true) // throws ConfigError
+ */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly option: string
+  readonly message: string
+}> {}

@@ -6,6 +6,7 @@ import { ShapedArray } from "./aval.js"
 import type { Primitive } from "./primitive.js"
 import { ConcreteTensor, Tensor } from "./Tensor.js"
 import { MainTrace, Trace, Tracer, bind, newMain, withDynamic } from "./trace.js"
+import { checking, currentModulePath, withModulePath } from "./debugNans.js"
 import { shortName } from "../../kernels/dtype.js"
 
 export class Var {
@@ -25,6 +26,12 @@ export interface JaxprEqn {
   readonly inputs: ReadonlyArray<Atom>
   readonly params: any
   readonly outBinders: ReadonlyArray<Var>
+  /**
+   * The Haiku module path the equation was traced in, recorded only while `jax.config`'s
+   * debugNans/debugInfs is on (JAX keeps a name stack per equation), so a NaN found when the
+   * jaxpr is re-run names the module.
+   */
+  readonly modulePath?: string | null
 }
 
 /** `{ lambda consts ; invars. let eqns in outs }` */
@@ -69,7 +76,9 @@ export const evalJaxpr = (jaxpr: Jaxpr, consts: ReadonlyArray<Tensor>, args: Rea
   jaxpr.constvars.forEach((v, i) => env.set(v, consts[i]!))
   jaxpr.invars.forEach((v, i) => env.set(v, args[i]!))
   for (const eqn of jaxpr.eqns) {
-    const outs = bind(eqn.primitive, eqn.inputs.map(read), eqn.params)
+    const outs = checking
+      ? withModulePath(eqn.modulePath, () => bind(eqn.primitive, eqn.inputs.map(read), eqn.params))
+      : bind(eqn.primitive, eqn.inputs.map(read), eqn.params)
     eqn.outBinders.forEach((v, i) => env.set(v, outs[i]!))
   }
   return jaxpr.outs.map(read)
@@ -177,7 +186,8 @@ export class JaxprTrace extends Trace {
     const avalsOut = prim.abstractEval(ts.map((t) => t.aval), params)
     const inputs = ts.map((t) => this.builder.getVar(t))
     const outs = avalsOut.map((a) => this.builder.newTracer(this, a))
-    this.builder.eqns.push({ primitive: prim, inputs, params, outBinders: outs.map((o) => this.builder.addVar(o)) })
+    const outBinders = outs.map((o) => this.builder.addVar(o))
+    this.builder.eqns.push(checking ? { primitive: prim, inputs, params, outBinders, modulePath: currentModulePath() } : { primitive: prim, inputs, params, outBinders })
     return outs
   }
 }

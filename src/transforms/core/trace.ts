@@ -7,6 +7,7 @@ import { ShapedArray } from "./aval.js"
 import { ConcreteTensor, Tensor } from "./Tensor.js"
 import { UnexpectedTracerError } from "./errors.js"
 import type { Primitive } from "./primitive.js"
+import { checkOutputs, checking } from "./debugNans.js"
 
 export type TraceCtor = new (main: MainTrace) => Trace
 
@@ -67,7 +68,10 @@ export class EvalTrace extends Trace {
   processPrimitive(prim: Primitive, tracers: Tensor[], params: any): Tensor[] {
     // the shape rule validates eagerly too, so eager and traced code fail with the same error
     prim.abstractEval(tracers.map((t) => t.aval), params)
-    return prim.impl(tracers as ConcreteTensor[], params)
+    const outs = prim.impl(tracers as ConcreteTensor[], params)
+    // jax.config debugNans/debugInfs: the one test paid when they are off
+    if (checking) checkOutputs(prim, tracers, outs)
+    return outs
   }
 }
 

@@ -6,6 +6,7 @@ import { UndefPrimal } from "./primitive.js"
 import type { Tensor } from "./Tensor.js"
 import { bind } from "./trace.js"
 import { addTangents } from "./primitives/families.js"
+import { checking, withModulePath } from "./debugNans.js"
 
 /**
  * Given a jaxpr linear in the inputs marked `UndefPrimal`, and cotangents for its outputs,
@@ -41,7 +42,8 @@ export const backwardPass = (
       eqn.outBinders.forEach((v) => linear.add(v))
       linearEqns.push(eqn)
     } else {
-      const outs = bind(eqn.primitive, eqn.inputs.map((a) => readPrimal(a) as Tensor), eqn.params)
+      const run = () => bind(eqn.primitive, eqn.inputs.map((a) => readPrimal(a) as Tensor), eqn.params)
+      const outs = checking ? withModulePath(eqn.modulePath, run) : run()
       eqn.outBinders.forEach((v, i) => primalEnv.set(v, outs[i]!))
     }
   }
@@ -54,7 +56,7 @@ export const backwardPass = (
     if (rule === "nonlinear") {
       throw new Error(`Transpose rule for '${eqn.primitive.name}' not implemented: it is not linear in its traced input (internal error in linearize)`)
     }
-    const ctsIn = rule(cts, eqn.inputs.map(readPrimal), eqn.params)
+    const ctsIn = checking ? withModulePath(eqn.modulePath, () => rule(cts, eqn.inputs.map(readPrimal), eqn.params)) : rule(cts, eqn.inputs.map(readPrimal), eqn.params)
     eqn.inputs.forEach((a, i) => {
       if (a instanceof Var && linear.has(a)) writeCt(a, ctsIn[i] ?? null)
     })

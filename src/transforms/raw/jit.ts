@@ -13,6 +13,7 @@ import { callBody, finish } from "./effectful.js"
 import { asTensor, flattenTensors } from "./args.js"
 import type { EvalShapeResult, Pure } from "./purity.js"
 import type { DType } from "../../kernels/dtype.js"
+import { checking, deoptimize, firstInvalid, unlocatedInJit } from "../core/debugNans.js"
 
 const isStruct = (x: unknown): x is ShapeDtypeStruct =>
   !(x instanceof Tensor) && typeof x === "object" && x !== null && Array.isArray((x as ShapeDtypeStruct).shape) && typeof (x as ShapeDtypeStruct).dtype === "string"
@@ -142,7 +143,8 @@ export interface Jitted<F extends (...args: any[]) => any> {
  */
 export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, options: JitOptions = {}): Jitted<F> => {
   const capacity = options.cacheSize ?? 64
-  const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean; compiled?: Compiled }>()
+  // `located`: traced while jax.config debugNans/debugInfs was on, so its equations carry module paths
+  const cache = new Map<string, { closed: ClosedJaxpr; outDef: tree.TreeDef; effectful: boolean; located: boolean; compiled?: Compiled }>()
   let traceCount = 0
   const lookup = (args: unknown[]) => {
     // the common call (every leaf a tensor) is keyed in one pass; other calls take the general path
@@ -166,7 +168,7 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
       const seen = { effectful: false }
       traceCount++
       const traced = traceFn(f as F, def, avals, "jax.jit", seen)
-      entry = { ...traced, effectful: seen.effectful }
+      entry = { ...traced, effectful: seen.effectful, located: checking }
       // a jaxpr that closed over tracers of an enclosing transform must not outlive it
       if (!traced.closed.consts.some((c) => c instanceof Tracer)) {
         cache.set(key, entry)
@@ -174,6 +176,23 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
       }
     }
     return { entry, tensors: tensors! }
+  }
+  /**
+   * jax.config debugNans/debugInfs under jit (as JAX does): the compiled program runs as usual and
+   * only its outputs are checked; when one holds a NaN/Inf, the jaxpr is re-run op by op on the
+   * same arguments, where each primitive is checked, so the error names the one that produced it.
+   * A jaxpr traced while the flags were off is traced again so its equations carry module paths.
+   */
+  const rerunOnInvalid = (args: unknown[], tensors: Tensor[], outs: ReadonlyArray<Tensor>, entry: { closed: ClosedJaxpr; located: boolean }): void => {
+    const bad = firstInvalid(outs)
+    if (bad === null) return
+    let closed = entry.closed
+    if (!entry.located) {
+      const [avals, def] = flattenAvals(args, "jax.jit")
+      closed = traceFn(f as F, def, avals, "jax.jit", { effectful: false }).closed
+    }
+    deoptimize(() => evalClosed(closed, tensors))
+    throw unlocatedInJit(tensors, outs[bad.index]!.aval, bad.index, bad.kind, bad.count)
   }
   const jitted = ((...args: unknown[]) => {
     const seen = { effectful: false }
@@ -183,7 +202,9 @@ export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, op
       // on concrete values outside any transform: run the compiled program (fused kernels, planned buffers)
       if (!stagingActive() && tensors.every((t) => t instanceof ConcreteTensor)) {
         entry.compiled ??= compile(entry.closed)
-        return tree.unflatten(entry.outDef, entry.compiled.run(tensors as ConcreteTensor[]))
+        const outs = entry.compiled.run(tensors as ConcreteTensor[])
+        if (checking) rerunOnInvalid(args, tensors, outs, entry)
+        return tree.unflatten(entry.outDef, outs)
       }
       return tree.unflatten(entry.outDef, evalClosed(entry.closed, tensors))
     })
