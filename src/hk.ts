@@ -5,13 +5,15 @@
  *
  * @example
  * import { Effect } from "effect"
- * import { hk, jax, jnp } from "tanka"
+ * import { hk, jax, jnp, type Tensor } from "tanka"
  * const f = (x: Tensor) => Effect.gen(function* () {
  *   const net = yield* hk.nets.MLP([300, 100])
  *   return yield* net(x)
  * })
  * const { init, apply } = hk.transform(f)
  * const params = Effect.runSync(init(jax.random.key(777), jnp.ones([100, 100])))
+ *
+ * @module
  */
 export { Params, State, Rng, Naming, type HaikuServices, type ModuleScope } from "./effects/services.js"
 export { getParameter, getState, setState, getParams, runningInit, currentName, type Initializer, type ValueOptions } from "./effects/getParameter.js"

@@ -7,9 +7,11 @@
  * resolves for `tanka` itself (the `node` export condition).
  *
  * @example
- * import { jax, jnp } from "tanka"
+ * import { jax, jnp, type Tensor } from "tanka"
  * const f = (x: Tensor) => jnp.sum(jnp.tanh(x))
  * jax.grad(f)(jnp.ones([3]))
+ *
+ * @module
  */
 export * as jnp from "./jnp.js"
 export * as jax from "./jax.js"

@@ -1,5 +1,7 @@
 /**
  * `jax`: raw transforms (pure functions only), `jax.random`, `jax.lax`, `jax.nn`, `jax.tree`.
+ *
+ * @module
  */
 export { vmap, type VmapOptions } from "./transforms/raw/vmap.js"
 export { grad, valueAndGrad, jvp, vjp, linearize, type GradOptions } from "./transforms/raw/autodiff.js"

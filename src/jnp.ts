@@ -2,6 +2,8 @@
  * `jnp`: array operations with numpy names and broadcasting.
  *
  * JAX: `jax.numpy`.
+ *
+ * @module
  */
 export * from "./transforms/numpy/creation.js"
 export * from "./transforms/numpy/ops.js"

@@ -7,7 +7,9 @@
  *
  * @example
  * import { saveCheckpoint, loadCheckpoint } from "tanka/node"
- * await Effect.runPromise(saveCheckpoint("model.safetensors", params))
+ * Effect.runPromise(saveCheckpoint("model.safetensors", params)).then(() => console.log("saved"))
+ *
+ * @module
  */
 export * from "./index.js"
 export * as data from "./nn/data/node.js"

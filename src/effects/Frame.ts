@@ -79,6 +79,7 @@ const row = (keys: Tensor, i: number): Key => lax.reshape(lax.slice(keys, [i, 0]
  * Haiku: `hk.PRNGSequence`.
  */
 export class PRNGSequence {
+  /** A sequence at `key` with `subkeys` already split off (use {@link PRNGSequence.from} to validate a key). */
   constructor(
     public key: Key,
     public subkeys: Key[] = []
@@ -99,6 +100,7 @@ export class PRNGSequence {
     return new PRNGSequence(key)
   }
 
+  /** Splits `n` more subkeys off the key now, so later `next`/`take` calls split nothing. Haiku: `PRNGSequence.reserve`. */
   reserve(n: number): void {
     if (n <= 0) return
     const keys = random.split(this.key, n + 1)
@@ -106,16 +108,19 @@ export class PRNGSequence {
     for (let i = 1; i <= n; i++) this.subkeys.push(row(keys, i))
   }
 
+  /** The next key of the sequence (the same keys in the same order for the same starting key). Haiku: `next(seq)`. */
   next(): Key {
     if (this.subkeys.length === 0) this.reserve(1)
     return this.subkeys.shift()!
   }
 
+  /** The next `n` keys of the sequence. Haiku: `PRNGSequence.take`. */
   take(n: number): Key[] {
     this.reserve(Math.max(n - this.subkeys.length, 0))
     return this.subkeys.splice(0, n)
   }
 
+  /** An independent copy at the same position: it yields the keys this sequence would yield next. */
   clone(): PRNGSequence {
     return new PRNGSequence(this.key, [...this.subkeys])
   }
@@ -125,6 +130,7 @@ export class PRNGSequence {
     return [this.key, ...this.subkeys]
   }
 
+  /** The sequence whose `tensors()` were `ts` (the inverse of `tensors`). */
   static fromTensors(ts: ReadonlyArray<Tensor>): PRNGSequence {
     return new PRNGSequence(ts[0] as Key, ts.slice(1) as Key[])
   }

@@ -5,6 +5,8 @@
  * frozen); keys are data only (`"__proto__"` is an ordinary key).
  *
  * Haiku: `hk.data_structures`.
+ *
+ * @module
  */
 import { Tensor } from "../transforms/core/Tensor.js"
 import { defineKey } from "./Frame.js"
@@ -144,7 +146,8 @@ const describe = (v: unknown) => (v instanceof Tensor ? v.aval.toString() : JSON
  * Haiku: `hk.data_structures.merge`.
  *
  * @example
- * const params = hk.data.merge(trainable, frozen)
+ * declare const trainable: hk.ParamTree, frozen: hk.ParamTree
+ * const merged = hk.data.merge(trainable, frozen)
  */
 export function merge<V>(...trees: Array<Tree<V>>): Tree<V>
 export function merge<V>(...args: [...Array<Tree<V>>, MergeOptions]): Tree<V>
@@ -177,6 +180,7 @@ export function merge<V>(...args: Array<Tree<V> | MergeOptions>): Tree<V> {
  * Haiku: `hk.data_structures.is_subset`.
  *
  * @example
+ * declare const trainable: hk.ParamTree
  * hk.data.isSubset({ subset: trainable, superset: params }) // true
  */
 export const isSubset = ({ subset, superset }: { readonly subset: Tree<unknown>; readonly superset: Tree<unknown> }): boolean => {
@@ -190,6 +194,7 @@ export const isSubset = ({ subset, superset }: { readonly subset: Tree<unknown>;
  * Haiku: `hk.data_structures.to_mutable_dict`.
  *
  * @example
+ * declare const newW: Tensor
  * const p = hk.data.toMutable(params); p["linear"]!["w"] = newW
  */
 export const toMutable = <V>(tree: Tree<V>): MutableTree<V> => {
@@ -207,6 +212,7 @@ export const toMutable = <V>(tree: Tree<V>): MutableTree<V> => {
  * Haiku: `hk.data_structures.to_immutable_dict` / `to_haiku_dict`.
  *
  * @example
+ * declare const edited: hk.ParamTree
  * const frozen = hk.data.toImmutable(edited)
  */
 export const toImmutable = <V>(tree: Tree<V>): Tree<V> => build(traverse(tree))

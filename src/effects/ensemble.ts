@@ -20,7 +20,9 @@ declare const stackedBrand: unique symbol
  * brand exists only in the type.
  *
  * @example
- * const params: hk.Stacked<hk.ParamTree, 4> = Effect.runSync(ens.init(jax.random.split(key, 4), x))
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
+ * const ens = hk.ensemble(hk.transform(net), 4)
+ * const stacked: hk.Stacked<hk.ParamTree, 4> = Effect.runSync(ens.init(jax.random.split(key, 4), x))
  */
 export type Stacked<T, N extends number = number> = T & { readonly [stackedBrand]: N }
 
@@ -47,7 +49,9 @@ export interface Ensemble<Args extends any[], A, E, R, N extends number> {
 export interface EnsembleWithState<Args extends any[], A, E, R, N extends number> {
   readonly kind: "EnsembleWithState"
   readonly size: N
+  /** Initialises every member from its own key; returns params and state stacked on a leading axis of size `N`. */
   readonly init: (keys: EnsembleKeys, ...args: Args) => Effect.Effect<readonly [Stacked<ParamTree, N>, Stacked<StateTree, N>], E | InitError | EnsembleSizeError, R>
+  /** Applies every member to the same inputs; outputs and new state are stacked on a leading axis. */
   readonly apply: (
     params: Stacked<ParamTree, N>,
     state: Stacked<StateTree, N>,
@@ -90,6 +94,7 @@ const vmapped = rawVmap as unknown as (f: (...a: any[]) => unknown, o: { inAxes:
  * A key count or tree that does not match `size` is an `EnsembleSizeError` (a typed failure).
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const ens = hk.ensemble(hk.transform(net), 4)
  * const params = Effect.runSync(ens.init(jax.random.split(jax.random.key(0), 4), x))  // w: [4, in, out]
  * const logits = Effect.runSync(ens.apply(params, null, x))                          // [4, batch, classes]

@@ -24,12 +24,13 @@ import { Data, Effect } from "effect"
  * Haiku: ``ValueError("`hk.get_parameter` must be used as part of an `hk.transform`")``.
  *
  * @example
- * Effect.runSync(hk.getParameter("w", [2], jnp.ones)) // dies with HaikuContextError
+ * Effect.runSync(hk.getParameter("w", [2], jnp.ones) as Effect.Effect<Tensor>) // dies with HaikuContextError (the cast hides the missing hk.Params)
  */
 export class HaikuContextError extends Data.TaggedError("HaikuContextError")<{
   readonly api: string
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(api: string): HaikuContextError {
     return new HaikuContextError({
       api,
@@ -50,6 +51,7 @@ export class MissingParameterError extends Data.TaggedError("MissingParameterErr
   readonly module: string
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(name: string, module: string): MissingParameterError {
     return new MissingParameterError({
       name,
@@ -72,6 +74,7 @@ export class ParameterShapeError extends Data.TaggedError("ParameterShapeError")
   readonly actual: ReadonlyArray<number>
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(fullName: string, actual: ReadonlyArray<number>, expected: ReadonlyArray<number>, dtype: string): ParameterShapeError {
     return new ParameterShapeError({
       fullName,
@@ -103,6 +106,7 @@ export class MissingRngError extends Data.TaggedError("MissingRngError")<{
   readonly api: string
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(api: string): MissingRngError {
     return new MissingRngError({
       api,
@@ -143,6 +147,7 @@ export class LiftKeyCollisionError extends Data.TaggedError("LiftKeyCollisionErr
   readonly key: string
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(key: string): LiftKeyCollisionError {
     return new LiftKeyCollisionError({
       key,
@@ -160,6 +165,7 @@ export class LiftKeyCollisionError extends Data.TaggedError("LiftKeyCollisionErr
 export class NestedTransformError extends Data.TaggedError("NestedTransformError")<{
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(what: string): NestedTransformError {
     return new NestedTransformError({
       message:
@@ -203,7 +209,8 @@ export class InvalidParamsError extends Data.TaggedError("InvalidParamsError")<{
  * ensemble's size. A typed failure of `init`/`apply`.
  *
  * @example
- * hk.ensemble(hk.transform(f), 4).init(jax.random.split(key, 3), x) // fails with EnsembleSizeError
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
+ * hk.ensemble(hk.transform(net), 4).init(jax.random.split(key, 3), x) // fails with EnsembleSizeError
  */
 export class EnsembleSizeError extends Data.TaggedError("EnsembleSizeError")<{
   readonly expected: number

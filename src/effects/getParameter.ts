@@ -139,7 +139,7 @@ const intercepted = (
  * Haiku: `hk.experimental.get_params`.
  *
  * @example
- * const shared: hk.Getter = (next, v, ctx) => ctx.moduleName === "dec" ? Effect.map(hk.getParams(), (p) => p["enc"]!["w"]!) : next(v)
+ * const shared: hk.Getter<hk.Params> = (next, v, ctx) => ctx.moduleName === "dec" ? Effect.map(hk.getParams(), (p) => p["enc"]!["w"]!) : next(v)
  */
 export const getParams = (): Effect.Effect<ParamTree, never, Params> =>
   Effect.withFiber((fiber) => Effect.succeed(buildTree(frameOf(fiber, Params, "hk.getParams").params.entries())))

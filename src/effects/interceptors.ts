@@ -27,6 +27,7 @@ import { ParameterShapeError } from "./errors.js"
  * Haiku: `hk.experimental.DO_NOT_STORE`.
  *
  * @example
+ * declare const pretrained: hk.ParamTree
  * const skipPretrained: hk.Creator = (next, shape, dtype, init, ctx) => (ctx.moduleName in pretrained ? hk.DO_NOT_STORE : next(shape, dtype, init))
  */
 export const DO_NOT_STORE: unique symbol = Symbol.for("tanka/hk/DO_NOT_STORE")
@@ -175,6 +176,7 @@ export const customCreator = <A, E, R, R2 = never>(creator: Creator<R2>, body: E
  * Haiku: `hk.custom_getter`.
  *
  * @example
+ * declare const body: Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const frozen: hk.Getter = (next, w) => next(w === hk.DO_NOT_STORE ? w : jax.lax.stopGradient(w))
  * hk.customGetter(frozen, body) // no gradient reaches the parameters read in body
  */
@@ -194,6 +196,7 @@ export const customGetter = <A, E, R, R2 = never>(getter: Getter<R2>, body: Effe
  * Haiku: `hk.custom_setter`.
  *
  * @example
+ * declare const body: Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const clip: hk.Setter = (next, v) => next(v === hk.DO_NOT_STORE ? v : jnp.clip(v, -1, 1))
  * hk.customSetter(clip, body)
  */
@@ -210,6 +213,7 @@ export const customSetter = <A, E, R, R2 = never>(setter: Setter<R2>, body: Effe
  * Haiku: `hk.intercept_methods`.
  *
  * @example
+ * declare const body: Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const log: hk.MethodInterceptor = (next, args, ctx) => { console.log(ctx.module.moduleName); return next(...args) }
  * hk.interceptMethods(log, body)
  */

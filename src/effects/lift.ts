@@ -84,6 +84,7 @@ const liftImpl =
  * Haiku: `hk.lift`.
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const f = (x: Tensor) => Effect.gen(function* () {
  *   const inner = hk.transform(net)
  *   const params = yield* hk.lift(inner.init, { name: "inner" })(yield* hk.nextRngKey(), x)
@@ -100,6 +101,7 @@ export const lift = <I extends InitFn>(init: LiftableInit<I, "hk.lift">, options
  * Haiku: `hk.transparent_lift`.
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * hk.transparentLift(hk.transform(net).init)(key, x) // registers "mlp/~/linear_0", not "lifted/mlp/~/linear_0"
  */
 export const transparentLift = <I extends InitFn>(init: LiftableInit<I, "hk.transparentLift">, options: Omit<LiftOptions, "name"> = {}): ((...args: Parameters<I>) => Effect.Effect<ParamTree, InitError<I>, InitContext<I> | Params | Naming>) =>
@@ -110,6 +112,8 @@ export const transparentLift = <I extends InitFn>(init: LiftableInit<I, "hk.tran
  * registering its parameters (they are discarded, and re-created on every outer run).
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
+ * const inner = hk.transform(net)
  * const throwaway = yield* hk.unregistered(inner.init)(key, x)
  */
 export const unregistered =
@@ -132,6 +136,7 @@ export type LiftedBody<A, E, R> = (params: ParamTree, state: StateTree) => Effec
  * is the shape of the call).
  *
  * @example
+ * declare const counterNet: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.State | hk.Naming>
  * const inner = hk.transformWithState(counterNet)
  * const lifted = hk.liftWithState(inner.init, { name: "inner" })
  * const out = yield* lifted([key, x], (params, state) => inner.apply(params, state, null, x))

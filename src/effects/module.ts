@@ -182,7 +182,11 @@ export const nameScope = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>)
     return Effect.provideService(effect, CurrentModuleScope, scope) as Effect.Effect<A, E, any>
   })
 
-/** A constructed module: a function of its inputs, with its name attached. */
+/**
+ * A constructed module: a function of its inputs, with its name attached.
+ *
+ * @typeParam F - the module's call signature
+ */
 export type Module<F extends (...args: any[]) => any, Extra = {}> = F & { readonly moduleName: string; readonly name: string } & Extra
 
 /** Attach `props` to `fn` as read-only own properties (works for `name`, which functions already have). */

@@ -33,7 +33,9 @@ export type MultiStateless<F extends MultiFn> = [StateError<AllOuts<F>, "hk.mult
  */
 export interface MultiTransformed<TArgs extends any[], Fs, E, R> {
   readonly kind: "MultiTransformed"
+  /** Runs the template function and returns the parameters of every function it built. */
   readonly init: (key: KeyLike, ...args: TArgs) => Effect.Effect<ParamTree, E | InitError, R>
+  /** One pure apply per function the template returned, by name, sharing the parameters. */
   readonly apply: { readonly [K in keyof Fs]: Fs[K] extends (...args: infer A) => infer O ? (params: ParamTree | null, key: KeyLike, ...args: A) => Effect.Effect<ValueOf<O>, E | ErrorOf<O> | ApplyError, R | Outer<O>> : never }
 }
 
@@ -46,7 +48,9 @@ export interface MultiTransformed<TArgs extends any[], Fs, E, R> {
  */
 export interface MultiTransformedWithState<TArgs extends any[], Fs, E, R> {
   readonly kind: "MultiTransformedWithState"
+  /** Runs the template function and returns `[params, initialState]`. */
   readonly init: (key: KeyLike, ...args: TArgs) => Effect.Effect<readonly [ParamTree, StateTree], E | InitError, R>
+  /** One pure apply per function the template returned, by name; each returns `[out, state]`. */
   readonly apply: {
     readonly [K in keyof Fs]: Fs[K] extends (...args: infer A) => infer O
       ? (params: ParamTree | null, state: StateTree | null, key: KeyLike, ...args: A) => Effect.Effect<readonly [ValueOf<O>, StateTree], E | ErrorOf<O> | ApplyWithStateError, R | Outer<O>>

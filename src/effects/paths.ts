@@ -22,6 +22,7 @@ import type { Params } from "./services.js"
  * `"~"`). Type-level only.
  *
  * @example
+ * const linear = yield* hk.Linear(3)
  * const lin: Effect.Effect<Tensor, never, hk.ParamSlot<"linear", "w" | "b"> | hk.Rng> = linear(x)
  */
 export interface ParamSlot<Path extends string, Names extends string> extends Params {

@@ -307,7 +307,8 @@ type DropKey<T> = T extends { kind: "Transformed"; init: infer I; apply: (params
  * Haiku: `hk.without_apply_rng`.
  *
  * @example
- * const { apply } = hk.withoutApplyRng(hk.transform(f))
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
+ * const { apply } = hk.withoutApplyRng(hk.transform(net))
  * apply(params, x)
  */
 export const withoutApplyRng = <T extends AnyTransformed>(t: T): DropKey<T> => {

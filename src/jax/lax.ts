@@ -1,4 +1,8 @@
-/** `jax.lax`: the primitive operations, the lowered ones (dynamic slices, rev, associative scan) and control flow. */
+/**
+ * `jax.lax`: the primitive operations, the lowered ones (dynamic slices, rev, associative scan) and control flow.
+ *
+ * @module
+ */
 export {
   add, sub, mul, div, rem, pow, max, min, neg, exp, log, log1p, expm1, tanh, logistic, sqrt, rsqrt, abs, sign, sin, cos,
   tan, asin, acos, atan, atan2, sinh, cosh, erf, erfInv, floor, ceil, round, not, and, or, xor,

@@ -45,7 +45,9 @@ export interface SortOptions {
  *
  * JAX: `lax.sort`.
  *
- * @example const [keys, values] = jax.lax.sort([k, v])
+ * @example
+ * declare const k: Tensor, v: Tensor
+ * const [keys, values] = jax.lax.sort([k, v])
  */
 export function sort(operand: Tensor, options?: SortOptions): Tensor
 export function sort(operands: ReadonlyArray<Tensor>, options?: SortOptions): Tensor[]
@@ -69,7 +71,9 @@ export const sortKeyVal = (keys: Tensor, values: Tensor, dimension = -1): [Tenso
  *
  * JAX: `lax.top_k`.
  *
- * @example const [values, indices] = jax.lax.topK(logits, 5)
+ * @example
+ * declare const logits: Tensor
+ * const [values, indices] = jax.lax.topK(logits, 5)
  */
 export const topK = (operand: Tensor, k: number, options: { axis?: number } = {}): [Tensor, Tensor] => {
   if (operand.ndim === 0) throw shapeError("top_k", `the operand must have at least one dimension, got ${operand.aval}.`)

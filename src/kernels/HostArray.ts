@@ -12,7 +12,9 @@ export interface HostArray {
 /**
  * Makes a HostArray after checking that `data` is `dtype`'s storage class and holds exactly
  * `sizeOf(shape)` elements. The storage is used as is (not copied).
- * @example hostArray("float32", [2], new Float32Array([1, 2]))
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * K.hostArray("float32", [2], new Float32Array([1, 2]))
  */
 export const hostArray = (dtype: DType, shape: ReadonlyArray<number>, data: Storage): HostArray => {
   if (!DTYPES.includes(dtype)) {

@@ -155,8 +155,8 @@ const drive = async <T>(f: () => T): Promise<T> => {
  * simply runs `f` once.
  *
  * @example
- * setBackend("webgpu")
- * const y = await runAsync(() => unary("exp", x))
+ * jax.setBackend("webgpu")
+ * const y = yield* Effect.promise(() => jax.runAsync(() => jnp.exp(x)))
  */
 export const runAsync = <T>(f: () => T): Promise<T> => {
   const next = queue.then(() => drive(f))

@@ -191,7 +191,8 @@ const releaseGpu = (s: BackendState | null): void => {
 /**
  * Selects the backend explicitly; a different gpu.js mode clears the kernel cache. An unavailable mode throws
  * BackendUnavailableError, never a silent fallback.
- * @example setBackend("cpu")
+ * @example
+ * jax.setBackend("cpu")
  */
 export const setBackend = (mode: Mode): void => {
   const next = makeState(mode, `setBackend(${JSON.stringify(mode)})`)

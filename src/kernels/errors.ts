@@ -68,7 +68,9 @@ export const EXACT_INT_LIMIT = 16777216
 
 /**
  * Builds a KernelShapeError: `op(shapes): what. Fix: fix`.
- * @example shapeError("transpose", ["f32[2,3]"], "perm [0] has 1 entries for rank 2", "pass a permutation of 0..1")
+ * @example
+ * import { shapeError } from "tanka/internal/kernels/errors.js"
+ * shapeError("transpose", ["f32[2,3]"], "perm [0] has 1 entries for rank 2", "pass a permutation of 0..1")
  */
 export const shapeError = (op: string, shapes: ReadonlyArray<string>, what: string, fix: string): KernelShapeError =>
   new KernelShapeError({ op, shapes, message: `${op}(${shapes.join(", ")}): ${what}. Fix: ${fix}.` })

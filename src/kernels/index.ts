@@ -44,7 +44,9 @@ export type { CumulativeOp, ScatterMode, SortOrder }
 /**
  * Elementwise unary op. JAX: `lax.neg`, `lax.exp`, ..., `lax.logistic`, `lax.erf_inv`, `lax.not`.
  * Float-only ops need float32; neg/abs/sign take ints within ±2^24; not takes bool and ints (exact).
- * @example unary("exp", hostArray("float32", [2], new Float32Array([0, 1])))
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * K.unary("exp", K.hostArray("float32", [2], new Float32Array([0, 1])))
  */
 export const unary = (op: UnaryOp, x: HostArray): HostArray => {
   validateUnary(op, x)
@@ -55,7 +57,10 @@ export const unary = (op: UnaryOp, x: HostArray): HostArray => {
  * Elementwise binary op with numpy broadcasting done in the kernel. JAX: `lax.add`, `lax.div`
  * (ints truncate toward zero), `lax.rem`, `lax.max`, `lax.eq`, `lax.shift_left`, ...
  * Both operands must share a dtype; comparisons return bool.
- * @example binary("add", a, b)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const a: K.HostArray, b: K.HostArray
+ * K.binary("add", a, b)
  */
 export const binary = (op: BinaryOp, a: HostArray, b: HostArray): HostArray => {
   validateBinary(op, a, b)
@@ -64,7 +69,10 @@ export const binary = (op: BinaryOp, a: HostArray, b: HostArray): HostArray => {
 
 /**
  * Picks `onTrue` where `pred` is true, else `onFalse`, broadcasting all three. JAX: `lax.select`.
- * @example select(mask, x, zeros)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const mask: K.HostArray, x: K.HostArray, zeros: K.HostArray
+ * K.select(mask, x, zeros)
  */
 export const select = (pred: HostArray, onTrue: HostArray, onFalse: HostArray): HostArray => {
   validateSelect(pred, onTrue, onFalse)
@@ -74,7 +82,10 @@ export const select = (pred: HostArray, onTrue: HostArray, onFalse: HostArray): 
 /**
  * Converts the element type. JAX: `lax.convert_element_type` (float->int truncates toward zero
  * and saturates, ->bool is x != 0, int32<->uint32 wraps mod 2^32).
- * @example convert(x, "int32")
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.convert(x, "int32")
  */
 export const convert = (x: HostArray, dtype: DType): HostArray => {
   validateConvert(x, dtype)
@@ -85,7 +96,10 @@ export const convert = (x: HostArray, dtype: DType): HostArray => {
  * Reduces over `axes` (dropped from the output). JAX: `lax.reduce_sum` / `reduce_max` /
  * `reduce_min` / `reduce_prod` / `lax.argmax` / `lax.argmin` (one axis, int32, first index
  * on ties, NaN counts as the maximum).
- * @example reduce("sum", x, [1])
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.reduce("sum", x, [1])
  */
 export const reduce = (op: ReduceOp, x: HostArray, axes: ReadonlyArray<number>): HostArray => {
   validateReduce(op, x, axes)
@@ -94,7 +108,10 @@ export const reduce = (op: ReduceOp, x: HostArray, axes: ReadonlyArray<number>):
 
 /**
  * General dot product. JAX: `lax.dot_general`; output shape `[batch..., lhsFree..., rhsFree...]`.
- * @example dotGeneral(a, b, { lhsContracting: [1], rhsContracting: [0], lhsBatch: [], rhsBatch: [] })
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const a: K.HostArray, b: K.HostArray
+ * K.dotGeneral(a, b, { lhsContracting: [1], rhsContracting: [0], lhsBatch: [], rhsBatch: [] })
  */
 export const dotGeneral = (a: HostArray, b: HostArray, dims: DotDims): HostArray => {
   validateDotGeneral(a, b, dims)
@@ -103,7 +120,10 @@ export const dotGeneral = (a: HostArray, b: HostArray, dims: DotDims): HostArray
 
 /**
  * Permutes axes: `out.shape[d] = x.shape[perm[d]]`. JAX: `lax.transpose`.
- * @example transpose(x, [1, 0])
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.transpose(x, [1, 0])
  */
 export const transpose = (x: HostArray, perm: ReadonlyArray<number>): HostArray => {
   validateTranspose(x, perm)
@@ -113,7 +133,10 @@ export const transpose = (x: HostArray, perm: ReadonlyArray<number>): HostArray 
 /**
  * Broadcasts `x` into `shape`, operand dim j landing on output dim `broadcastDimensions[j]`.
  * JAX: `lax.broadcast_in_dim`.
- * @example broadcastInDim(bias, [8, 3], [1])
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const bias: K.HostArray
+ * K.broadcastInDim(bias, [8, 3], [1])
  */
 export const broadcastInDim = (x: HostArray, shape: ReadonlyArray<number>, broadcastDimensions: ReadonlyArray<number>): HostArray => {
   validateBroadcastInDim(x, shape, broadcastDimensions)
@@ -122,7 +145,10 @@ export const broadcastInDim = (x: HostArray, shape: ReadonlyArray<number>, broad
 
 /**
  * Reshapes without a kernel (tensors are immutable, so the storage is shared). JAX: `lax.reshape`.
- * @example reshape(x, [6])
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.reshape(x, [6])
  */
 export const reshape = (x: HostArray, shape: ReadonlyArray<number>): HostArray => {
   validateReshape(x, shape)
@@ -131,7 +157,10 @@ export const reshape = (x: HostArray, shape: ReadonlyArray<number>): HostArray =
 
 /**
  * Strided slice `[start, limit)` per dim. JAX: `lax.slice`.
- * @example slice(x, [0, 1], [2, 3])
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.slice(x, [0, 1], [2, 3])
  */
 export const slice = (x: HostArray, start: ReadonlyArray<number>, limit: ReadonlyArray<number>, strides?: ReadonlyArray<number>): HostArray => {
   validateSlice(x, start, limit, strides)
@@ -140,7 +169,10 @@ export const slice = (x: HostArray, start: ReadonlyArray<number>, limit: Readonl
 
 /**
  * Pads with `padValue`: `[lo, hi, interior]` per dim; negative lo/hi crop. JAX: `lax.pad`.
- * @example pad(x, 0, [[1, 1, 0], [0, 0, 1]])
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.pad(x, 0, [[1, 1, 0], [0, 0, 1]])
  */
 export const pad = (x: HostArray, padValue: number, config: ReadonlyArray<readonly [number, number, number]>): HostArray => {
   validatePad(x, padValue, config)
@@ -149,7 +181,10 @@ export const pad = (x: HostArray, padValue: number, config: ReadonlyArray<readon
 
 /**
  * Joins arrays along `axis`. JAX: `lax.concatenate`.
- * @example concatenate([a, b], 0)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const a: K.HostArray, b: K.HostArray
+ * K.concatenate([a, b], 0)
  */
 export const concatenate = (xs: ReadonlyArray<HostArray>, axis: number): HostArray => {
   validateConcatenate(xs, axis)
@@ -160,7 +195,10 @@ export const concatenate = (xs: ReadonlyArray<HostArray>, axis: number): HostArr
  * Takes slices along `axis` at int32 `indices`: out shape `x.shape[:axis] + indices.shape +
  * x.shape[axis+1:]`; negative indices wrap once; out-of-range throws IndexOutOfRangeError.
  * JAX: `jnp.take(x, indices, axis)`.
- * @example gather(table, ids, 0)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const ids: K.HostArray, table: K.HostArray
+ * K.gather(table, ids, 0)
  */
 export const gather = (x: HostArray, indices: HostArray, axis: number): HostArray => {
   validateGather(x, indices, axis)
@@ -170,7 +208,10 @@ export const gather = (x: HostArray, indices: HostArray, axis: number): HostArra
 /**
  * The transpose of gather: zeros(operandShape) with `updates` added at the indexed positions
  * (duplicates accumulate). JAX: `x.at[..., indices, ...].add(updates)` on zeros.
- * @example scatterAdd([10, 4], ids, grads, 0)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const grads: K.HostArray, ids: K.HostArray
+ * K.scatterAdd([10, 4], ids, grads, 0)
  */
 export const scatterAdd = (operandShape: ReadonlyArray<number>, indices: HostArray, updates: HostArray, axis: number): HostArray => {
   validateScatterAdd(operandShape, indices, updates, axis)
@@ -180,7 +221,10 @@ export const scatterAdd = (operandShape: ReadonlyArray<number>, indices: HostArr
 /**
  * General dilated convolution for N spatial dims. JAX: `lax.conv_general_dilated`
  * (dimension numbers as positions: lhs/out `[batch, feature, ...spatial]`, rhs `[out, in, ...spatial]`).
- * @example conv(x, w, { windowStrides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1, dimensionNumbers: { lhs: [0, 3, 1, 2], rhs: [3, 2, 0, 1], out: [0, 3, 1, 2] } })
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const w: K.HostArray, x: K.HostArray
+ * K.conv(x, w, { windowStrides: [1, 1], padding: [[1, 1], [1, 1]], lhsDilation: [1, 1], rhsDilation: [1, 1], featureGroupCount: 1, batchGroupCount: 1, dimensionNumbers: { lhs: [0, 3, 1, 2], rhs: [3, 2, 0, 1], out: [0, 3, 1, 2] } })
  */
 export const conv = (lhs: HostArray, rhs: HostArray, p: ConvParams): HostArray => {
   validateConv(lhs, rhs, p)
@@ -189,7 +233,10 @@ export const conv = (lhs: HostArray, rhs: HostArray, p: ConvParams): HostArray =
 
 /**
  * Windowed max or sum (padding counts as -inf for max, 0 for sum). JAX: `lax.reduce_window`.
- * @example reduceWindow("max", x, { windowDimensions: [1, 2, 2, 1], windowStrides: [1, 2, 2, 1], padding: [[0, 0], [0, 0], [0, 0], [0, 0]] })
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.reduceWindow("max", x, { windowDimensions: [1, 2, 2, 1], windowStrides: [1, 2, 2, 1], padding: [[0, 0], [0, 0], [0, 0], [0, 0]] })
  */
 export const reduceWindow = (op: "max" | "sum", x: HostArray, p: WindowParams): HostArray => {
   validateReduceWindow(op, x, p)
@@ -199,7 +246,10 @@ export const reduceWindow = (op: "max" | "sum", x: HostArray, p: WindowParams): 
 /**
  * Max-pool backward: adds each `source` value at the first argmax of `operand` in its window.
  * JAX: `lax._select_and_scatter_add` with `ge`.
- * @example selectAndScatterAdd(ct, x, window)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const ct: K.HostArray, x: K.HostArray, window: import("tanka").jax.lax.WindowParams
+ * K.selectAndScatterAdd(ct, x, window)
  */
 export const selectAndScatterAdd = (source: HostArray, operand: HostArray, p: WindowParams): HostArray => {
   validateSelectWindow("selectAndScatterAdd", source, operand, p)
@@ -208,7 +258,10 @@ export const selectAndScatterAdd = (source: HostArray, operand: HostArray, p: Wi
 
 /**
  * Max-pool JVP: per window, the tangent at the first argmax of `operand`. JAX: `lax._select_and_gather_add`.
- * @example selectAndGatherAdd(tx, x, window)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const tx: K.HostArray, x: K.HostArray, window: import("tanka").jax.lax.WindowParams
+ * K.selectAndGatherAdd(tx, x, window)
  */
 export const selectAndGatherAdd = (tangents: HostArray, operand: HostArray, p: WindowParams): HostArray => {
   validateSelectWindow("selectAndGatherAdd", tangents, operand, p)
@@ -218,7 +271,10 @@ export const selectAndGatherAdd = (tangents: HostArray, operand: HostArray, p: W
 /**
  * The Threefry-2x32 block cipher (20 rounds) on uint32 keys and counters of one shape.
  * JAX: `jax._src.prng.threefry2x32_p`.
- * @example threefry2x32(k0, k1, x0, x1)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const k0: K.HostArray, k1: K.HostArray, x0: K.HostArray, x1: K.HostArray
+ * K.threefry2x32(k0, k1, x0, x1)
  */
 export const threefry2x32 = (k0: HostArray, k1: HostArray, x0: HostArray, x1: HostArray): [HostArray, HostArray] => {
   validateThreefry(k0, k1, x0, x1)
@@ -227,7 +283,9 @@ export const threefry2x32 = (k0: HostArray, k1: HostArray, x0: HostArray, x1: Ho
 
 /**
  * Coordinates along `dimension`, broadcast to `shape`. JAX: `lax.broadcasted_iota`.
- * @example iota("int32", [2, 3], 1)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * K.iota("int32", [2, 3], 1)
  */
 export const iota = (dtype: DType, shape: ReadonlyArray<number>, dimension: number): HostArray => {
   validateIota(dtype, shape, dimension)
@@ -236,7 +294,9 @@ export const iota = (dtype: DType, shape: ReadonlyArray<number>, dimension: numb
 
 /**
  * An array filled with `value`. JAX: `lax.full`.
- * @example full("float32", [2, 2], 1)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * K.full("float32", [2, 2], 1)
  */
 export const full = (dtype: DType, shape: ReadonlyArray<number>, value: number): HostArray => {
   validateFull(dtype, shape, value)
@@ -247,7 +307,10 @@ export const full = (dtype: DType, shape: ReadonlyArray<number>, value: number):
  * Cumulative sum, product, max or min along `axis` (from the end when `reverse`). JAX:
  * `lax.cumsum` / `cumprod` / `cummax` / `cummin` (NaN propagates through max/min). Integer data
  * stays exact within ±2^24 (IntegerRangeError otherwise).
- * @example cumulative("sum", x, 1, false)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.cumulative("sum", x, 1, false)
  */
 export const cumulative = (op: CumulativeOp, x: HostArray, axis: number, reverse: boolean): HostArray => {
   validateCumulative(op, x, axis, reverse)
@@ -258,7 +321,10 @@ export const cumulative = (op: CumulativeOp, x: HostArray, axis: number, reverse
  * The stable sorting permutation of `keys` (lexicographic, first key primary) along `axis`:
  * int32 of the keys' shape. `"ascending"` is lax.sort's order (NaN last, -0 = 0); `"descending"`
  * is lax.top_k's (NaN first, +0 before -0). Integer keys compare exactly over their full range.
- * @example sortPermutation([x], 0, "ascending")
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.sortPermutation([x], 0, "ascending")
  */
 export const sortPermutation = (keys: ReadonlyArray<HostArray>, axis: number, order: SortOrder): HostArray => {
   validateSortPermutation(keys, axis, order)
@@ -268,7 +334,10 @@ export const sortPermutation = (keys: ReadonlyArray<HostArray>, axis: number, or
 /**
  * `out[..., q, ...] = x[..., indices[..., q, ...], ...]` along `axis`; `indices` match `x` on every
  * other axis. JAX: `jnp.take_along_axis` (negative indices wrap once; out of range throws).
- * @example takeAlongAxis(x, sortPermutation([x], 1, "ascending"), 1)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const x: K.HostArray
+ * K.takeAlongAxis(x, K.sortPermutation([x], 1, "ascending"), 1)
  */
 export const takeAlongAxis = (x: HostArray, indices: HostArray, axis: number): HostArray => {
   validateTakeAlongAxis(x, indices, axis)
@@ -278,7 +347,10 @@ export const takeAlongAxis = (x: HostArray, indices: HostArray, axis: number): H
 /**
  * Scatter along `axis` with `"set"` (the last update aimed at a position wins) or `"mul"`
  * (positions are multiplied by their updates in order). JAX: `lax.scatter` / `lax.scatter_mul`.
- * @example scatter("set", x, ids, rows, 0)
+ * @example
+ * import * as K from "tanka/internal/kernels/index.js"
+ * declare const ids: K.HostArray, rows: K.HostArray, x: K.HostArray
+ * K.scatter("set", x, ids, rows, 0)
  */
 export const scatter = (mode: ScatterMode, operand: HostArray, indices: HostArray, updates: HostArray, axis: number): HostArray => {
   validateScatter(mode, operand, indices, updates, axis)

@@ -3,6 +3,8 @@
  * key with `hk.nextRngKey()`, as Haiku's do.
  *
  * Haiku: `hk.initializers`.
+ *
+ * @module
  */
 import { Effect } from "effect"
 import * as lax from "../transforms/core/lax.js"

@@ -78,7 +78,9 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
  * Haiku: `hk.value_and_grad`.
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const [loss, g] = yield* hk.valueAndGrad((x: Tensor) => Effect.map(net(x), jnp.sum))(x)
+ * @typeParam F - the function's type, inferred (it may use Haiku services)
  */
 export const valueAndGrad =
   <F extends (...args: any[]) => any>(f: F, options: GradOptions = {}) =>
@@ -92,7 +94,9 @@ export const valueAndGrad =
  * Haiku: `hk.grad`.
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const g = yield* hk.grad((x: Tensor) => Effect.map(net(x), jnp.sum))(x)
+ * @typeParam F - the function's type, inferred (it may use Haiku services)
  */
 export const grad =
   <F extends (...args: any[]) => any>(f: F, options: GradOptions = {}) =>
@@ -105,7 +109,9 @@ export const grad =
  * Haiku: `hk.jvp` (`jax.jvp` with Haiku state threaded).
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const [y, dy] = yield* hk.jvp(net, [x], [jnp.onesLike(x)])
+ * @typeParam F - the function's type, inferred (it may use Haiku services)
  */
 export const jvp = <F extends (...args: any[]) => any>(
   f: F,

@@ -111,7 +111,8 @@ const branched = (
  * Haiku: `hk.cond`.
  *
  * @example
- * const y = yield* hk.cond(jnp.greater(jnp.sum(x), 0), (x: Tensor) => lin(x), (x: Tensor) => Effect.succeed(x), x)
+ * declare const lin: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng>
+ * const out = yield* hk.cond(jnp.greater(jnp.sum(x), 0), (x: Tensor) => lin(x), (x: Tensor) => Effect.succeed(x), x)
  */
 export const cond = <T extends Fn, F extends Fn>(
   pred: Tensor | boolean,
@@ -128,7 +129,8 @@ export const cond = <T extends Fn, F extends Fn>(
  * Haiku: `hk.switch`.
  *
  * @example
- * const y = yield* hk.switch(i, [(x: Tensor) => a(x), (x: Tensor) => b(x)], x)
+ * declare const i: Tensor, a: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng>, b: typeof a
+ * const out = yield* hk.switch(i, [(x: Tensor) => a(x), (x: Tensor) => b(x)], x)
  */
 export const switch_ = <F extends Fn>(
   index: Tensor | number,

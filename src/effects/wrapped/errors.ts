@@ -21,6 +21,7 @@ export class NewParametersError extends Data.TaggedError("NewParametersError")<{
   readonly params: ReadonlyArray<string>
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(transform: string, params: ReadonlyArray<string>): NewParametersError {
     const sorted = [...params].sort()
     return new NewParametersError({
@@ -51,6 +52,7 @@ export class BranchStructureError extends Data.TaggedError("BranchStructureError
   readonly created: Readonly<Record<string, ReadonlyArray<string>>>
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(transform: string, created: Record<string, ReadonlyArray<string>>): BranchStructureError {
     const show = Object.entries(created)
       .map(([b, names]) => `${b} creates [${names.join(", ")}]`)

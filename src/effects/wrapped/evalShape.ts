@@ -23,6 +23,7 @@ export type { ShapeOf }
  *   const shape = yield* hk.evalShape(net, x)   // { shape: [100, 100], dtype: "float32" }
  *   return yield* net(x)
  * })
+ * @typeParam F - the function's type, inferred (it may use Haiku services)
  */
 export const evalShape = <F extends (...args: any[]) => any>(f: F, ...args: Parameters<F>): Effect.Effect<ShapeOf<ValueOf<ReturnType<F>>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>>> =>
   Effect.withFiber((fiber) => {

@@ -55,7 +55,9 @@ const carried = (snap: Snapshot, body: (i: Tensor, val: any) => unknown, lower: 
  * Haiku: `hk.fori_loop`.
  *
  * @example
- * const y = yield* hk.foriLoop(0, 3, (i: Tensor, x: Tensor) => lin(x), x)   // lin applied 3 times, one set of params
+ * declare const lin: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng>
+ * const out = yield* hk.foriLoop(0, 3, (i: Tensor, x: Tensor) => lin(x), x)   // lin applied 3 times, one set of params
+ * @typeParam F - the body's type, inferred (it may use Haiku services)
  */
 export const foriLoop = <F extends (i: Tensor, val: any) => any>(
   lower: number | Tensor,

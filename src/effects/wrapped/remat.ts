@@ -25,8 +25,10 @@ const runCheckpoint = rawCheckpoint as unknown as RawCheckpoint
  * Haiku: `hk.remat`.
  *
  * @example
+ * const mlp = yield* hk.nets.MLP([8, 8])
  * const block = hk.remat((x: Tensor) => mlp(x))
- * const y = yield* block(x)
+ * const out = yield* block(x)
+ * @typeParam F - the function's type, inferred (it may use Haiku services)
  */
 export const remat =
   <F extends (...args: any[]) => any>(f: F) =>

@@ -140,7 +140,9 @@ export const scan = <F extends AnyScanFn>(
  * Haiku: `hk.map`.
  *
  * @example
+ * declare const net: (x: Tensor) => Effect.Effect<Tensor, never, hk.Params | hk.Rng | hk.Naming>
  * const ys = yield* hk.map((x: Tensor) => net(x), xs)   // same params for every row
+ * @typeParam F - the function's type, inferred (it may use Haiku services)
  */
 export const map = <F extends (x: any) => any>(f: F, xs: Parameters<F>[0]): Effect.Effect<ValueOf<ReturnType<F>>, ErrorOf<ReturnType<F>>, ContextOf<ReturnType<F>> | Params> =>
   Effect.map(

@@ -34,6 +34,8 @@ const API = "hk.whileLoop"
  *   if (yield* hk.runningInit()) return yield* lin(x)
  *   return yield* hk.whileLoop((v: Tensor) => jnp.less(jnp.sum(v), 10), (v: Tensor) => lin(v), x)
  * })
+ * @typeParam C - the condition's type, inferred
+ * @typeParam B - the body's type, inferred (both may use Haiku services)
  */
 export const whileLoop = <T, C extends (val: T) => any, B extends (val: T) => any>(
   cond: C,

@@ -10,6 +10,9 @@ import { Data } from "effect"
  * leave gaps, or disagree with shape × dtype size), or bytes after the last tensor.
  *
  * @example
+ * import { Console, Effect } from "effect"
+ * import { loadCheckpoint } from "tanka/node"
+ * declare const path: string
  * loadCheckpoint(path).pipe(Effect.catchTag("CheckpointCorruptError", (e) => Console.error(e.reason)))
  */
 export class CheckpointCorruptError extends Data.TaggedError("CheckpointCorruptError")<{
@@ -24,6 +27,9 @@ export class CheckpointCorruptError extends Data.TaggedError("CheckpointCorruptE
  * The file ends early: in the 8-byte length prefix, in the header, or in the tensor data.
  *
  * @example
+ * import { Console, Effect } from "effect"
+ * import { loadCheckpoint } from "tanka/node"
+ * declare const path: string
  * // e.expectedBytes > e.actualBytes; copy the file again
  * loadCheckpoint(path).pipe(Effect.catchTag("CheckpointTruncatedError", (e) => Effect.fail(e)))
  */
@@ -43,6 +49,9 @@ export class CheckpointTruncatedError extends Data.TaggedError("CheckpointTrunca
  * milliseconds, not minutes and gigabytes.
  *
  * @example
+ * import { Console, Effect } from "effect"
+ * import { loadCheckpoint } from "tanka/node"
+ * declare const path: string
  * loadCheckpoint(path).pipe(Effect.catchTag("CheckpointLimitError", (e) => Console.error(e.limit, e.value, e.max)))
  */
 export class CheckpointLimitError extends Data.TaggedError("CheckpointLimitError")<{
@@ -70,6 +79,11 @@ export interface MisShapedKey {
  * keys in the file, or tensors of another shape or dtype.
  *
  * @example
+ * import { Console, Effect } from "effect"
+ * import { loadCheckpoint } from "tanka/node"
+ * declare const path: string
+ * import type { hk } from "tanka/node"
+ * declare const params: hk.ParamTree
  * loadCheckpoint(path, { like: params }).pipe(
  *   Effect.catchTag("CheckpointMismatchError", (e) => Console.error(e.missing, e.extra, e.misShaped)))
  */
@@ -90,6 +104,7 @@ export class CheckpointMismatchError extends Data.TaggedError("CheckpointMismatc
  * tensors or `{ shape, dtype }` structs.
  *
  * @example
+ * import { encodeSafetensors, jnp } from "tanka"
  * encodeSafetensors({ w: jnp.ones([3]) } as never) // throws: the top level must hold modules
  */
 export class CheckpointTreeError extends Data.TaggedError("CheckpointTreeError")<{
@@ -102,6 +117,7 @@ export class CheckpointTreeError extends Data.TaggedError("CheckpointTreeError")
  * Reading, writing, syncing or renaming the file failed (missing file, permissions, disk full, …).
  *
  * @example
+ * import { loadCheckpoint } from "tanka/node"
  * loadCheckpoint("missing.safetensors") // fails with { operation: "read", cause: ENOENT }
  */
 export class CheckpointIOError extends Data.TaggedError("CheckpointIOError")<{
@@ -116,7 +132,8 @@ export class CheckpointIOError extends Data.TaggedError("CheckpointIOError")<{
  * Every error a checkpoint API can fail with.
  *
  * @example
- * const program: Effect.Effect<ParamTree, CheckpointError> = loadCheckpoint("m.safetensors")
+ * import { loadCheckpoint, type CheckpointError, type hk } from "tanka/node"
+ * const program: Effect.Effect<hk.ParamTree, CheckpointError> = loadCheckpoint("m.safetensors")
  */
 export type CheckpointError =
   | CheckpointCorruptError
@@ -132,6 +149,9 @@ const TAGS = new Set(["CheckpointCorruptError", "CheckpointLimitError", "Checkpo
  * Is `e` one of the checkpoint errors?
  *
  * @example
+ * import { decodeSafetensors } from "tanka"
+ * import { isCheckpointError } from "tanka/internal/nn/checkpoint/errors.js"
+ * declare const bytes: Uint8Array
  * try { decodeSafetensors(bytes) } catch (e) { if (isCheckpointError(e)) console.error(e.message) }
  */
 export const isCheckpointError = (e: unknown): e is CheckpointError =>

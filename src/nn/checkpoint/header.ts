@@ -42,6 +42,8 @@ const elementCount = (shape: ReadonlyArray<number>): number => shape.reduce((a, 
  * `data_offsets` a `[begin, end]` pair with `end − begin = Π shape × sizeof(dtype)`.
  *
  * @example
+ * import { Schema } from "effect"
+ * import { TensorInfo } from "tanka/internal/nn/checkpoint/header.js"
  * Schema.decodeUnknownSync(TensorInfo)({ dtype: "F32", shape: [2], data_offsets: [0, 8] })
  */
 export const TensorInfo = Schema.Struct({
@@ -70,6 +72,8 @@ export type TensorInfo = typeof TensorInfo.Type
  * overlaps nor gaps.
  *
  * @example
+ * import { Schema } from "effect"
+ * import { SafetensorsHeader } from "tanka/internal/nn/checkpoint/header.js"
  * Schema.decodeUnknownSync(SafetensorsHeader)({
  *   tensors: [["lin/w", { dtype: "F32", shape: [2], data_offsets: [0, 8] }]],
  *   metadata: [["format", "pt"]]

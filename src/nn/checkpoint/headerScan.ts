@@ -15,6 +15,7 @@ import { CheckpointLimitError, corrupt } from "./errors.js"
  *   plus 2 bytes per character of its strings.
  *
  * @example
+ * import { HEADER_LIMITS } from "tanka"
  * HEADER_LIMITS.tensors // 100000
  */
 export const HEADER_LIMITS = {

@@ -53,6 +53,9 @@ const expectedEntries = (tree: unknown, prefix: string, option: string): Map<str
  * missing, extra and mis-shaped keys.
  *
  * @example
+ * import { checkTreeMatches, decodeSafetensors, type hk } from "tanka/node"
+ * declare const params: hk.ParamTree, bytes: Uint8Array
+ * const loaded = decodeSafetensors(bytes)
  * checkTreeMatches(loaded.params, params) // throws CheckpointMismatchError when they differ
  */
 export const checkTreeMatches = (actual: ParamTree, expected: ExpectedTree, options: { readonly path?: string; readonly prefix?: string; readonly option?: string } = {}): void => {
@@ -104,7 +107,10 @@ const readBytes = (path: string): Effect.Effect<Uint8Array, CheckpointError> =>
  * with `like` / `likeState`, that the trees match what the model expects.
  *
  * @example
- * const { params, state } = yield* loadCheckpointWithState("bn.safetensors", { like: params, likeState: state })
+ * import { Effect } from "effect"
+ * import { loadCheckpointWithState, type hk } from "tanka/node"
+ * declare const initParams: hk.ParamTree, initState: hk.StateTree
+ * const { params, state } = yield* loadCheckpointWithState("bn.safetensors", { like: initParams, likeState: initState })
  */
 export const loadCheckpointWithState = (path: string, options: LoadOptions = {}): Effect.Effect<Checkpoint, CheckpointError> =>
   readBytes(path).pipe(
@@ -126,6 +132,8 @@ export const loadCheckpointWithState = (path: string, options: LoadOptions = {})
  * `like`, a file whose keys, shapes or dtypes differ fails with `CheckpointMismatchError`.
  *
  * @example
+ * import { Effect } from "effect"
+ * import { loadCheckpoint, saveCheckpoint } from "tanka/node"
  * yield* saveCheckpoint("mlp.safetensors", params)
  * const restored = yield* loadCheckpoint("mlp.safetensors", { like: params })
  */

@@ -2,6 +2,8 @@
  * The platform-neutral part of checkpoints: the safetensors codec over bytes, the header schema
  * and limits, and the errors. File I/O (`saveCheckpoint`, `loadCheckpoint`) is Node-only and
  * exported from `./index.ts`.
+ *
+ * @module
  */
 export {
   CheckpointCorruptError,

@@ -132,6 +132,7 @@ const fromBytes = (bytes: Uint8Array, info: TensorInfo): Tensor => {
  * Throws `CheckpointTreeError` when the tree is not a two-level tree of concrete tensors.
  *
  * @example
+ * import { encodeSafetensors, decodeSafetensors } from "tanka"
  * const bytes = encodeSafetensors(params, { metadata: { step: "1000" } })
  * const { params: restored } = decodeSafetensors(bytes)
  */
@@ -183,6 +184,8 @@ export const encodeSafetensors = (params: ParamTree, options: EncodeOptions = {}
  * Throws `CheckpointTruncatedError` or `CheckpointCorruptError` (also for a key without `/`).
  *
  * @example
+ * import * as fs from "node:fs"
+ * import { decodeSafetensors } from "tanka"
  * const { params, state, metadata } = decodeSafetensors(new Uint8Array(fs.readFileSync("model.safetensors")))
  */
 export const decodeSafetensors = (bytes: Uint8Array, options: { readonly path?: string } = {}): Checkpoint => {

@@ -19,6 +19,8 @@ export const toCheckpointError = (cause: unknown): CheckpointError =>
  * (`safetensors.numpy.save_file`).
  *
  * @example
+ * import { Effect } from "effect"
+ * import { saveCheckpoint } from "tanka/node"
  * yield* saveCheckpoint("mlp.safetensors", params, { metadata: { epoch: "10" } })
  */
 export const saveCheckpoint = (path: string, params: ParamTree, options: EncodeOptions = {}): Effect.Effect<void, CheckpointError> =>

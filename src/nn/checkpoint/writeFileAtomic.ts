@@ -60,7 +60,9 @@ const isRunning = (pid: number): boolean => {
  * system). Best effort: a file that cannot be listed or removed is left. Returns the names removed.
  *
  * @example
- * await removeStaleTemporaries("checkpoints/model.safetensors") // [".model.safetensors.4242.h-node1.k3j9.tmp"]
+ * import { Effect } from "effect"
+ * import { removeStaleTemporaries } from "tanka/node"
+ * yield* Effect.promise(() => removeStaleTemporaries("checkpoints/model.safetensors")) // [".model.safetensors.4242.h-node1.k3j9.tmp"]
  */
 export const removeStaleTemporaries = async (path: string): Promise<string[]> => {
   const dir = nodePath.dirname(path)
@@ -90,6 +92,8 @@ export const removeStaleTemporaries = async (path: string): Promise<string[]> =>
  * first (`removeStaleTemporaries`), so repeated crashes do not fill the disk.
  *
  * @example
+ * import { Effect } from "effect"
+ * import { encodeSafetensors, writeFileAtomic } from "tanka/node"
  * yield* writeFileAtomic("model.safetensors", encodeSafetensors(params))
  */
 export const writeFileAtomic = (path: string, bytes: Uint8Array): Effect.Effect<void, CheckpointIOError> =>

@@ -53,7 +53,7 @@ const checkSeed = (op: string, seed: number): void => {
  * JAX: like `jax.random.permutation(key, n)`, but seeded by an integer on the host.
  *
  * @example
- * permutation(5, 0) // the same Int32Array of 0..4 in some order, every run
+ * data.permutation(5, 0) // the same Int32Array of 0..4 in some order, every run
  */
 export const permutation = (n: number, seed: number): Int32Array => {
   checkSeed("permutation", seed)
@@ -73,7 +73,8 @@ export const permutation = (n: number, seed: number): Int32Array => {
  * The examples at `indices`, in that order (a copy).
  *
  * @example
- * const firstTen = take(ds, Int32Array.from({ length: 10 }, (_, i) => i))
+ * declare const ds: data.Dataset
+ * const firstTen = data.take(ds, Int32Array.from({ length: 10 }, (_, i) => i))
  */
 export const take = (ds: Dataset, indices: ArrayLike<number>): Dataset => {
   const f = ds.features
@@ -92,7 +93,8 @@ export const take = (ds: Dataset, indices: ArrayLike<number>): Dataset => {
  * The dataset in the order of `permutation(size, seed)`.
  *
  * @example
- * const shuffled = shuffle(ds, 42)
+ * declare const ds: data.Dataset
+ * const shuffled = data.shuffle(ds, 42)
  */
 export const shuffle = (ds: Dataset, seed: number): Dataset => take(ds, permutation(ds.size, seed))
 
@@ -101,7 +103,8 @@ export const shuffle = (ds: Dataset, seed: number): Dataset => take(ds, permutat
  * seed always gives the same split.
  *
  * @example
- * const { train, test } = trainTestSplit(ds, { seed: 0, testSize: 1000 }) // 9,000 / 1,000 for MNIST
+ * declare const ds: data.Dataset
+ * const { train, test } = data.trainTestSplit(ds, { seed: 0, testSize: 1000 }) // 9,000 / 1,000 for MNIST
  */
 export const trainTestSplit = (ds: Dataset, options: { readonly seed?: number; readonly testSize?: number } = {}): Split => {
   const seed = options.seed ?? 0
@@ -125,7 +128,8 @@ export interface BatchOptions {
  * How many batches `batches(ds, batchSize, options)` yields.
  *
  * @example
- * numBatches(train, 128) // 70 for 9,000 examples
+ * declare const train: data.Dataset
+ * data.numBatches(train, 128) // 70 for 9,000 examples
  */
 export const numBatches = (ds: Dataset, batchSize: number, options: { readonly dropRemainder?: boolean } = {}): number =>
   options.dropRemainder === false ? Math.ceil(ds.size / batchSize) : Math.floor(ds.size / batchSize)
@@ -136,8 +140,11 @@ export const numBatches = (ds: Dataset, batchSize: number, options: { readonly d
  * default, so a jitted step sees one input shape.
  *
  * @example
- * for (const { images, labels } of batches(train, 128, { seed: epoch })) {
- *   ;[params, optState] = step(params, optState, images, labels)
+ * declare const train: data.Dataset, epoch: number
+ * declare const step: (params: hk.ParamTree, optState: unknown, images: Tensor, labels: Tensor) => [hk.ParamTree, unknown]
+ * let p = params, optState: unknown = null
+ * for (const { images, labels } of data.batches(train, 128, { seed: epoch })) {
+ *   ;[p, optState] = step(p, optState, images, labels)
  * }
  */
 export function* batches(ds: Dataset, batchSize: number, options: BatchOptions = {}): Generator<Batch, void, undefined> {

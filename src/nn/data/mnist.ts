@@ -20,7 +20,9 @@ export const MNIST_SIZE = 10_000
  * is missing or malformed.
  *
  * @example
- * loadMnist().pipe(Effect.catchTag("MnistLoadError", (e) => Console.error(e.message)))
+ * import { Console, Effect } from "effect"
+ * import { data } from "tanka/node"
+ * data.loadMnist().pipe(Effect.catchTag("MnistLoadError", (e) => Console.error(e.message)))
  */
 export class MnistLoadError extends Data.TaggedError("MnistLoadError")<{
   /** The package directory or file involved, when known. */
@@ -71,7 +73,8 @@ const cache = new Map<string, Dataset>()
  * install command) when the package is missing or damaged.
  *
  * @example
- * const all = loadMnistDigits()
+ * import { data } from "tanka/node"
+ * const all = data.loadMnistDigits()
  * all.size // 10000
  */
 export const loadMnistDigits = (options: { readonly packageDir?: string } = {}): Dataset => {
@@ -110,8 +113,11 @@ export interface MnistOptions {
  * The MNIST digits as a seeded, reproducible train/test split (9,000 / 1,000 by default).
  *
  * @example
- * const { train, test } = yield* loadMnist({ seed: 0 })
- * for (const { images, labels } of batches(train, 128, { seed: epoch })) { … }
+ * import { data } from "tanka/node"
+ * const { train, test } = yield* data.loadMnist({ seed: 0 })
+ * for (let epoch = 0; epoch < 2; epoch++) {
+ *   for (const { images, labels } of data.batches(train, 128, { seed: epoch })) console.log(images.shape, labels.shape)
+ * }
  */
 export const loadMnist = (options: MnistOptions = {}): Effect.Effect<Split, MnistLoadError> =>
   Effect.try({

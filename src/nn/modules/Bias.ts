@@ -57,8 +57,10 @@ export const biasShape = (inputShape: ReadonlyArray<number>, biasDims: ReadonlyA
 }
 
 /**
- * Adds `b` (shape from {@link biasShape}) to the input, optionally times `multiplier`, so one
- * learned bias can be subtracted in one place and added back in another.
+ * Adds `b` to the input, optionally times `multiplier`, so one learned bias can be subtracted in
+ * one place and added back in another. `b`'s shape is the input's non-batch shape by default, `[]`
+ * for `biasDims: []`, else the input's sizes on `biasDims` with 1s between (Haiku's
+ * `calculate_bias_shape`).
  *
  * Haiku: `hk.Bias`.
  *

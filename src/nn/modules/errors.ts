@@ -22,6 +22,7 @@ export class ModuleConfigError extends Data.TaggedError("ModuleConfigError")<{
   readonly option: string
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(module: string, option: string, message: string): ModuleConfigError {
     return new ModuleConfigError({ module, option, message: `${module}: ${message}` })
   }

@@ -1,4 +1,8 @@
-/** Stock modules (`hk.Linear`, `hk.Conv2D`, `hk.BatchNorm`, …), re-exported into the `hk` namespace. */
+/**
+ * Stock modules (`hk.Linear`, `hk.Conv2D`, `hk.BatchNorm`, …), re-exported into the `hk` namespace.
+ *
+ * @module
+ */
 export { Linear, type LinearOptions } from "./Linear.js"
 export { ConvND, Conv1D, Conv2D, Conv3D, type ConvOptions, type Conv2DOptions } from "./ConvND.js"
 export { ConvNDTranspose, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose, type ConvTransposeOptions } from "./ConvNDTranspose.js"

@@ -55,6 +55,7 @@ const API = "hk.nets.VectorQuantizer"
  *
  * @example
  * const vq = yield* hk.nets.VectorQuantizer({ embeddingDim: 64, numEmbeddings: 512, commitmentCost: 0.25 })
+ * declare const z: Tensor
  * const { quantize, loss } = yield* vq(z, true)
  */
 export const VectorQuantizer = (options: VectorQuantizerOptions): Effect.Effect<VectorQuantizer, never, Naming> =>

@@ -22,11 +22,12 @@ export type PyTree = unknown
  * optax: `optax.GradientTransformation`.
  *
  * @example
- * const opt = adam(1e-3)
- * let state = opt.init(params)
- * const [updates, next] = opt.update(grads, state, params)
- * params = applyUpdates(params, updates)
- * state = next
+ * const opt = optax.adam(1e-3)
+ * let p = params
+ * let optState = opt.init(p)
+ * const [updates, next] = opt.update(grads, optState, p)
+ * p = optax.applyUpdates(p, updates)
+ * optState = next
  */
 export interface GradientTransformation<S = PyTree> {
   /** The initial optimizer state for `params` (a pytree of tensors). */
@@ -55,7 +56,7 @@ export const emptyState = (): EmptyState => ({})
  * optax: `optax.Schedule`.
  *
  * @example
- * const decay: Schedule = (count) => jnp.multiply(1e-3, jnp.power(0.99, count))
+ * const decay: optax.Schedule = (count) => jnp.multiply(1e-3, jnp.power(0.99, count))
  */
 export type Schedule = (count: Tensor) => Tensor | number
 
@@ -70,7 +71,7 @@ export { OptimizerError } from "./errors.js"
  * optax: `optax.identity`.
  *
  * @example
- * const [u] = identity().update(grads, identity().init(params)) // u === grads
+ * const [u] = optax.identity().update(grads, optax.identity().init(params)) // u === grads
  */
 export const identity = (): GradientTransformation<EmptyState> => ({
   init: () => emptyState(),
@@ -87,8 +88,8 @@ export type ChainState<Ts extends ReadonlyArray<GradientTransformation<any>>> = 
  * optax: `optax.chain`.
  *
  * @example
- * const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scale(-1e-3))
- * const state = opt.init(params) // [{}, { count, mu, nu }, {}]
+ * const opt = optax.chain(optax.clipByGlobalNorm(1), optax.scaleByAdam(), optax.scale(-1e-3))
+ * const optState = opt.init(params) // [{}, { count, mu, nu }, {}]
  */
 export const chain = <const Ts extends ReadonlyArray<GradientTransformation<any>>>(...transforms: Ts): GradientTransformation<ChainState<Ts>> => ({
   init: (params) => transforms.map((t) => t.init(params)) as unknown as ChainState<Ts>,
@@ -116,8 +117,10 @@ export const chain = <const Ts extends ReadonlyArray<GradientTransformation<any>
  * optax: `optax.apply_updates`.
  *
  * @example
- * const [updates, state2] = opt.update(grads, state, params)
- * const params2 = applyUpdates(params, updates)
+ * const opt = optax.adam(1e-3)
+ * const optState = opt.init(params)
+ * const [updates, state2] = opt.update(grads, optState, params)
+ * const params2 = optax.applyUpdates(params, updates)
  */
 export const applyUpdates = <P>(params: P, updates: PyTree): P =>
   mapMatching(
@@ -140,7 +143,7 @@ export const applyUpdates = <P>(params: P, updates: PyTree): P =>
  * optax: `optax.global_norm` (`optax.tree_utils.tree_norm`).
  *
  * @example
- * globalNorm({ a: jnp.array([3]), b: jnp.array([4]) }) // 5
+ * optax.globalNorm({ a: jnp.array([3]), b: jnp.array([4]) }) // 5
  */
 export const globalNorm = (tree: PyTree): Tensor => {
   const leaves = jax.tree.leaves(tree) as Array<Tensor | number>

@@ -26,7 +26,7 @@ export type WeightDecayMask = PyTree | ((params: PyTree) => PyTree)
  * // decay the weights `w` of a ParamTree but not the biases `b`
  * const weightsOnly = (params: Record<string, Record<string, Tensor>>) =>
  *   Object.fromEntries(Object.entries(params).map(([m, ps]) => [m, Object.fromEntries(Object.keys(ps).map((n) => [n, n !== "b"]))]))
- * const opt = chain(scaleByAdam(), addDecayedWeights(1e-4, weightsOnly), scale(-1e-3))
+ * const opt = optax.chain(optax.scaleByAdam(), optax.addDecayedWeights(1e-4, weightsOnly), optax.scale(-1e-3))
  */
 export const addDecayedWeights = (weightDecay: number, mask?: WeightDecayMask): GradientTransformation<EmptyState> => ({
   init: () => emptyState(),

@@ -28,7 +28,7 @@ export interface SgdOptions {
  * optax: `optax.sgd(learning_rate, momentum=None, nesterov=False)`.
  *
  * @example
- * const opt = sgd(0.1, { momentum: 0.9, nesterov: true })
+ * const opt = optax.sgd(0.1, { momentum: 0.9, nesterov: true })
  * const [updates, state2] = opt.update(grads, opt.init(params))
  */
 export const sgd = (
@@ -51,10 +51,10 @@ export type AdamOptions = ScaleByAdamOptions
  * optax: `optax.adam(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0)`.
  *
  * @example
- * const opt = adam(1e-3)
- * const step = jax.jit((params, state, grads) => {
- *   const [updates, next] = opt.update(grads, state, params)
- *   return [applyUpdates(params, updates), next]
+ * const opt = optax.adam(1e-3)
+ * const step = jax.jit((params: hk.ParamTree, optState: ReturnType<typeof opt.init>, grads: hk.ParamTree) => {
+ *   const [updates, next] = opt.update(grads, optState, params)
+ *   return [optax.applyUpdates(params, updates), next] as const
  * })
  */
 export const adam = (
@@ -79,7 +79,7 @@ export interface AdamWOptions extends ScaleByAdamOptions {
  * optax: `optax.adamw(learning_rate, b1=0.9, b2=0.999, eps=1e-8, eps_root=0.0, weight_decay=1e-4, mask=None)`.
  *
  * @example
- * const opt = adamw(1e-3, { weightDecay: 1e-2 })
+ * const opt = optax.adamw(1e-3, { weightDecay: 1e-2 })
  * const [updates, state2] = opt.update(grads, opt.init(params), params)
  */
 export const adamw = (

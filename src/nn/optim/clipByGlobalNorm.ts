@@ -16,7 +16,7 @@ import { emptyState, globalNorm, type EmptyState, type GradientTransformation } 
  * optax: `optax.clip_by_global_norm`.
  *
  * @example
- * const opt = chain(clipByGlobalNorm(1.0), adam(1e-3))
+ * const opt = optax.chain(optax.clipByGlobalNorm(1.0), optax.adam(1e-3))
  */
 export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyState> => ({
   init: () => emptyState(),

@@ -8,7 +8,8 @@ import { Data } from "effect"
  * and the fix.
  *
  * @example
- * adamw(1e-3).update(grads, state) // throws OptimizerError: weight decay needs params
+ * const opt = optax.adamw(1e-3)
+ * opt.update(grads, opt.init(params)) // throws OptimizerError: weight decay needs params
  */
 export class OptimizerError extends Data.TaggedError("OptimizerError")<{
   readonly transform: string

@@ -2,6 +2,8 @@
  * Optimizers in optax's style: pure gradient transformations over pytrees of tensors.
  *
  * optax: `optax`.
+ *
+ * @module
  */
 export {
   type GradientTransformation,

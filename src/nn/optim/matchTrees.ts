@@ -58,7 +58,9 @@ const typeOf = (x: unknown): string => (x instanceof Tensor ? x.aval.toString() 
  * `fix` ends the message.
  *
  * @example
- * mapMatching("trace", (g, t) => jnp.add(g, t), [["updates", updates], ["state.trace", state.trace]], "pass the state init returned for these params")
+ * import { mapMatching } from "tanka/internal/nn/optim/matchTrees.js"
+ * declare const updates: hk.ParamTree, traceState: { trace: hk.ParamTree }
+ * mapMatching("trace", (g: Tensor, t: Tensor) => jnp.add(g, t), [["updates", updates], ["state.trace", traceState.trace]], "pass the state init returned for these params")
  */
 export const mapMatching = <R>(
   transform: string,

@@ -29,7 +29,7 @@ const scaleLeaf = (step: Tensor | number, g: Tensor | number): Tensor => {
  * optax: `optax.scale`.
  *
  * @example
- * const [u] = scale(-0.1).update(grads, {}) // -0.1 * grads
+ * const [u] = optax.scale(-0.1).update(grads, {}) // -0.1 * grads
  */
 export const scale = (stepSize: number): GradientTransformation<EmptyState> => ({
   init: () => emptyState(),
@@ -48,7 +48,7 @@ export interface ScaleByScheduleState {
  * optax: `optax.scale_by_schedule`.
  *
  * @example
- * const warmup = scaleBySchedule((count) => jnp.minimum(1, jnp.divide(jnp.add(count, 1), 100)))
+ * const warmup = optax.scaleBySchedule((count) => jnp.minimum(1, jnp.divide(jnp.add(count, 1), 100)))
  */
 export const scaleBySchedule = (stepSizeFn: Schedule): GradientTransformation<ScaleByScheduleState> => ({
   init: () => ({ count: zeroCount() }),
@@ -65,7 +65,7 @@ export const scaleBySchedule = (stepSizeFn: Schedule): GradientTransformation<Sc
  * optax: `optax.scale_by_learning_rate`.
  *
  * @example
- * const opt = chain(scaleByAdam(), scaleByLearningRate(1e-3))  // == adam(1e-3)
+ * const opt = optax.chain(optax.scaleByAdam(), optax.scaleByLearningRate(1e-3))  // == optax.adam(1e-3)
  */
 export function scaleByLearningRate(learningRate: number, options?: { readonly flipSign?: boolean }): GradientTransformation<EmptyState>
 export function scaleByLearningRate(learningRate: Schedule, options?: { readonly flipSign?: boolean }): GradientTransformation<ScaleByScheduleState>

@@ -52,7 +52,7 @@ const biasCorrection = (moment: PyTree, decay: number, count: Tensor): PyTree =>
  * optax: `optax.scale_by_adam`.
  *
  * @example
- * const opt = chain(scaleByAdam({ b1: 0.9 }), scale(-1e-3)) // == adam(1e-3)
+ * const opt = optax.chain(optax.scaleByAdam({ b1: 0.9 }), optax.scale(-1e-3)) // == optax.adam(1e-3)
  */
 export const scaleByAdam = (options: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> => {
   const b1 = options.b1 ?? 0.9

@@ -29,7 +29,7 @@ export interface TraceState {
  * optax: `optax.trace`.
  *
  * @example
- * const momentumSgd = chain(trace({ decay: 0.9 }), scale(-0.01)) // == sgd(0.01, { momentum: 0.9 })
+ * const momentumSgd = optax.chain(optax.trace({ decay: 0.9 }), optax.scale(-0.01)) // == optax.sgd(0.01, { momentum: 0.9 })
  */
 export const trace = (options: TraceOptions): GradientTransformation<TraceState> => {
   const { decay } = options

@@ -117,6 +117,7 @@ const conform = (api: string, moduleName: string, reset: Tensor, state: Tensor):
  * Haiku: `hk.ResetCore`.
  *
  * @example
+ * declare const resets: Tensor
  * const core = yield* hk.ResetCore(yield* hk.LSTM(8))
  * const [ys] = yield* hk.dynamicUnroll(core, [xs, resets], yield* core.initialState(4))   // resets: bool[T, 4]
  */

@@ -1,4 +1,8 @@
-/** Recurrent cores and unrolls, re-exported into the `hk` namespace. */
+/**
+ * Recurrent cores and unrolls, re-exported into the `hk` namespace.
+ *
+ * @module
+ */
 export { addBatch, type RNNCore, type AnyRNNCore } from "./RNNCore.js"
 export { staticUnroll, dynamicUnroll, type UnrollOptions, type DynamicUnrollOptions } from "./unroll.js"
 export { VanillaRNN, LSTM, GRU, type LSTMState, type GRUOptions } from "./cores.js"

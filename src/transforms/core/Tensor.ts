@@ -28,15 +28,19 @@ export type NestedArray = number | boolean | ReadonlyArray<NestedArray>
 export abstract class Tensor {
   /** The shape and dtype this value stands for. */
   abstract get aval(): ShapedArray
+  /** The size of each axis (`[]` for a scalar). */
   get shape(): ReadonlyArray<number> {
     return this.aval.shape
   }
+  /** The element type: `"float32"`, `"int32"`, `"uint32"` or `"bool"`. */
   get dtype(): DType {
     return this.aval.dtype
   }
+  /** The number of elements (the product of the shape). */
   get size(): number {
     return this.aval.size
   }
+  /** The number of axes. */
   get ndim(): number {
     return this.aval.ndim
   }
@@ -77,6 +81,7 @@ export abstract class Tensor {
         `(jax.lax.cond instead of a JS if) on it.`
     })
   }
+  /** A tracer prints as `Traced<f32[3]>` (concrete tensors print their values). */
   toString(): string {
     return `Traced<${this.aval.toString()}>`
   }

@@ -8,16 +8,21 @@ import { shortName, sizeOf } from "../../kernels/dtype.js"
  * JAX: `jax.core.ShapedArray`.
  */
 export class ShapedArray {
+  /** The abstract value of arrays of `shape` and `dtype`. */
   constructor(readonly shape: ReadonlyArray<number>, readonly dtype: DType) {}
+  /** The number of axes. */
   get ndim(): number {
     return this.shape.length
   }
+  /** The number of elements (the product of the shape). */
   get size(): number {
     return sizeOf(this.shape)
   }
+  /** Whether `other` has the same shape and dtype. */
   equals(other: ShapedArray): boolean {
     return this.dtype === other.dtype && sameShape(this.shape, other.shape)
   }
+  /** JAX's short form: `f32[3,4]`. */
   toString(): string {
     return `${shortName(this.dtype)}[${this.shape.join(",")}]`
   }
@@ -63,6 +68,6 @@ class ShapeDtypeStructValue implements ShapeDtypeStruct {
  * JAX: `jax.ShapeDtypeStruct(shape, dtype)`.
  *
  * @example
- * String(shapeDtypeStruct([2, 3], "float32")) // "ShapeDtypeStruct(shape=[2, 3], dtype=float32)"
+ * String(jax.shapeDtypeStruct([2, 3], "float32")) // "ShapeDtypeStruct(shape=[2, 3], dtype=float32)"
  */
 export const shapeDtypeStruct = (shape: ReadonlyArray<number>, dtype: DType): ShapeDtypeStruct => new ShapeDtypeStructValue(Object.freeze([...shape]), dtype)

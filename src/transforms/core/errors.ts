@@ -55,6 +55,7 @@ export class AsyncBodyError extends Data.TaggedError("AsyncBodyError")<{
   readonly transform: string
   readonly message: string
 }> {
+  /** The error with its message built from these facts (the message names the fix). */
   static make(transform: string): AsyncBodyError {
     return new AsyncBodyError({
       transform,

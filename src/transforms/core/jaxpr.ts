@@ -36,18 +36,22 @@ export interface JaxprEqn {
 
 /** `{ lambda consts ; invars. let eqns in outs }` */
 export class Jaxpr {
+  /** A jaxpr from its constant and input variables, equations and outputs (built by tracing, not by hand). */
   constructor(
     readonly constvars: ReadonlyArray<Var>,
     readonly invars: ReadonlyArray<Var>,
     readonly eqns: ReadonlyArray<JaxprEqn>,
     readonly outs: ReadonlyArray<Atom>
   ) {}
+  /** The abstract values (shape and dtype) of the inputs. */
   get inAvals(): ShapedArray[] {
     return this.invars.map((v) => v.aval)
   }
+  /** The abstract values of the outputs. */
   get outAvals(): ShapedArray[] {
     return this.outs.map((v) => v.aval)
   }
+  /** The jaxpr printed as JAX prints one: `{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b) }`. */
   toString(): string {
     return printJaxpr(this, [])
   }
@@ -55,13 +59,17 @@ export class Jaxpr {
 
 /** A jaxpr together with the values of its constants. JAX: `ClosedJaxpr`. */
 export class ClosedJaxpr {
+  /** `jaxpr` with `consts`, the values of its constant variables. */
   constructor(readonly jaxpr: Jaxpr, readonly consts: ReadonlyArray<Tensor>) {}
+  /** The abstract values (shape and dtype) of the inputs. */
   get inAvals(): ShapedArray[] {
     return this.jaxpr.inAvals
   }
+  /** The abstract values of the outputs. */
   get outAvals(): ShapedArray[] {
     return this.jaxpr.outAvals
   }
+  /** The jaxpr printed as JAX prints one, constants included. */
   toString(): string {
     return printJaxpr(this.jaxpr, this.consts)
   }

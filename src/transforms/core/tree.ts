@@ -6,6 +6,13 @@
  */
 import { Tensor } from "./Tensor.js"
 
+/**
+ * The structure of a pytree without its leaves: a leaf, an empty subtree (`null`/`undefined`), an
+ * array of subtrees, or an object's sorted keys and their subtrees. Two trees with equal `TreeDef`s
+ * can be mapped together.
+ *
+ * JAX: `jax.tree_util.PyTreeDef`.
+ */
 export type TreeDef =
   | { readonly kind: "leaf" }
   | { readonly kind: "none"; readonly value: null | undefined }
@@ -21,6 +28,17 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> => {
 /** Is `x` a leaf (anything that is not an array, plain object or null)? */
 export const isLeaf = (x: unknown): boolean => !(Array.isArray(x) || isPlainObject(x) || x === null || x === undefined)
 
+/**
+ * The leaves of `tree` in order (object keys sorted) and its structure; `unflatten(def, leaves)`
+ * rebuilds it. `isLeafFn` may stop the descent early (a subtree it accepts is one leaf).
+ *
+ * JAX: `jax.tree.flatten`.
+ *
+ * @example
+ * const [leaves, def] = jax.tree.flatten({ b: [jnp.ones([2]), jnp.zeros([3])], a: jnp.ones([1]) })
+ * // leaves: [a, b[0], b[1]]
+ * const doubled = jax.tree.unflatten(def, leaves.map((l) => jnp.multiply(l as Tensor, 2)))
+ */
 export const flatten = <L = unknown>(tree: unknown, isLeafFn?: (x: unknown) => boolean): [L[], TreeDef] => {
   const leaves: L[] = []
   const go = (x: unknown): TreeDef => {
@@ -44,6 +62,12 @@ export const flatten = <L = unknown>(tree: unknown, isLeafFn?: (x: unknown) => b
 export const numLeaves = (def: TreeDef): number =>
   def.kind === "leaf" ? 1 : def.kind === "none" ? 0 : def.children.reduce((s, c) => s + numLeaves(c), 0)
 
+/**
+ * The tree of structure `def` with `leaves` in the leaf positions, in `flatten`'s order. Fails if
+ * the count differs from the structure's.
+ *
+ * JAX: `jax.tree.unflatten`.
+ */
 export const unflatten = <T = unknown>(def: TreeDef, leaves: ReadonlyArray<unknown>): T => {
   if (leaves.length !== numLeaves(def)) {
     throw new TypeError(`tree.unflatten: the structure has ${numLeaves(def)} leaves but ${leaves.length} were given.`)
@@ -90,7 +114,17 @@ export const showTreeDef = (d: TreeDef): string => {
   }
 }
 
-/** Map `f` over the leaves of one or more trees of the same structure. */
+/**
+ * A tree of the same structure with `f` applied to each leaf; with more trees (which must have
+ * the same structure), `f` gets the leaves at the same position of each.
+ *
+ * JAX: `jax.tree.map`.
+ *
+ * @example
+ * const params = { linear: { w: jnp.ones([2, 2]), b: jnp.zeros([2]) } }
+ * const grads = { linear: { w: jnp.ones([2, 2]), b: jnp.ones([2]) } }
+ * const next = jax.tree.map((p: Tensor, g: Tensor) => jnp.subtract(p, jnp.multiply(0.1, g)), params, grads)
+ */
 export const map = (f: (...leaves: any[]) => unknown, tree: unknown, ...rest: unknown[]): any => {
   const [leaves, def] = flatten(tree)
   const others = rest.map((r) => {
@@ -101,7 +135,9 @@ export const map = (f: (...leaves: any[]) => unknown, tree: unknown, ...rest: un
   return unflatten(def, leaves.map((l, i) => f(l, ...others.map((o) => o[i]))))
 }
 
+/** The leaves of `tree`, in `flatten`'s order (object keys sorted). JAX: `jax.tree.leaves`. */
 export const leaves = (tree: unknown): unknown[] => flatten(tree)[0]
+/** The structure of `tree` (see {@link TreeDef}). JAX: `jax.tree.structure`. */
 export const structure = (tree: unknown): TreeDef => flatten(tree)[1]
 
 export const isTensorLeaf = (x: unknown): x is Tensor => x instanceof Tensor

@@ -157,7 +157,9 @@ export interface AtIndex {
  *
  * JAX: `jax.Array.at` (`jnp.ndarray.at`).
  *
- * @example jnp.at(counts, labels).add(1)
+ * @example
+ * declare const counts: Tensor, labels: Tensor
+ * jnp.at(counts, labels).add(1)
  */
 export const at = (x: ArrayLike, ...index: IndexSpec[]): AtIndex => {
   const t = promoteArgs("at", x)[0]!

@@ -6,6 +6,7 @@ import { ConcreteTensor, Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
 import { ArrayDataError, ConcretizationError } from "../core/errors.js"
 
+/** An array shape: one non-negative integer per axis (`[]` is a scalar). */
 export type Shape = ReadonlyArray<number>
 
 const checkDtype = (op: string, dtype: unknown): DType => {
@@ -13,6 +14,14 @@ const checkDtype = (op: string, dtype: unknown): DType => {
   return dtype as DType
 }
 
+/**
+ * `shape` as a fresh array of non-negative integers, or an error naming `op`: a traced tensor in
+ * the shape is a `ConcretizationError` (shapes must be static under `jax.jit`), anything else that
+ * is not a list of non-negative integers an `ArrayDataError`.
+ *
+ * @example
+ * jnp.checkShape("myOp", [2, 3]) // [2, 3]
+ */
 export const checkShape = (op: string, shape: unknown): number[] => {
   const traced = shape instanceof Tensor ? shape : Array.isArray(shape) ? shape.find((d) => d instanceof Tensor) : undefined
   if (traced !== undefined) {

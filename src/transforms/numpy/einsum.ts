@@ -92,7 +92,9 @@ const contract = (a: Term, b: Term, needed: ReadonlySet<Label>): Term => {
  *
  * JAX: `jnp.einsum`.
  *
- * @example jnp.einsum("bqd,bkd->bqk", q, k)
+ * @example
+ * declare const q: Tensor, k: Tensor
+ * jnp.einsum("bqd,bkd->bqk", q, k)
  */
 export const einsum = (subscripts: string, ...operands: ArrayLike[]): Tensor => {
   if (typeof subscripts !== "string") throw bad(`the first argument must be a subscripts string such as "ij,jk->ik", got ${typeof subscripts}.`)

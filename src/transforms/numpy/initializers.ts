@@ -5,6 +5,8 @@
  * instead; these take it explicitly.
  *
  * JAX: `jax.nn.initializers`.
+ *
+ * @module
  */
 import type { DType } from "../../kernels/dtype.js"
 import type { Tensor } from "../core/Tensor.js"

@@ -1,4 +1,8 @@
-/** `jnp.linalg`: norms (vector and matrix norms that need no decomposition). */
+/**
+ * `jnp.linalg`: norms (vector and matrix norms that need no decomposition).
+ *
+ * @module
+ */
 import { Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
 import { shapeError } from "../core/errors.js"
@@ -27,8 +31,11 @@ const keep = (y: Tensor, x: Tensor, axes: number[], keepdims?: boolean): Tensor 
  * JAX: `jnp.linalg.norm`. The spectral and nuclear norms (`ord` 2, -2 on matrices, `"nuc"`) need
  * a singular value decomposition, which tanka does not have: they are an error.
  *
- * @example jnp.linalg.norm(x)                           // 2-norm of the flattened array
- * @example jnp.linalg.norm(m, { ord: 1, axis: [0, 1] }) // max column sum
+ * @example
+ * jnp.linalg.norm(x)                           // 2-norm of the flattened array
+ * @example
+ * declare const m: Tensor
+ * jnp.linalg.norm(m, { ord: 1, axis: [0, 1] }) // max column sum
  */
 export const norm = (x: ArrayLike, options: NormOptions = {}): Tensor => {
   const t = toFloat("norm", x)

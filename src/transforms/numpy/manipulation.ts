@@ -159,7 +159,8 @@ const sourceIndex = (mode: "edge" | "reflect" | "symmetric" | "wrap", i: number,
  *
  * JAX: `jnp.pad`.
  *
- * @example jnp.pad(x, [[1, 1], [0, 2]], { mode: "reflect" })
+ * @example
+ * jnp.pad(x, [[1, 1], [0, 2]], { mode: "reflect" })
  */
 export const pad = (x: A, padWidth: PadWidth, options: PadOptions = {}): Tensor => {
   const t = promoteArgs("pad", x)[0]!

@@ -1,4 +1,8 @@
-/** `jax.nn`: activations and normalisers built from jnp/lax operations. */
+/**
+ * `jax.nn`: activations and normalisers built from jnp/lax operations.
+ *
+ * @module
+ */
 import { Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"
 import { normalizeAxes } from "../core/shape.js"

@@ -68,8 +68,11 @@ export const astype = (x: A, dtype: DType): Tensor => lax.convertElementType(pro
 
 // ---------------------------------------------------------------- reductions
 
+/** Options of the reductions (`jnp.sum`, `jnp.mean`, `jnp.max`, …), as numpy's arguments. */
 export interface AxisOptions {
+  /** The axis or axes to reduce (negative counts from the end); `null` or absent reduces all. */
   readonly axis?: number | ReadonlyArray<number> | null
+  /** Keep each reduced axis with size 1, so the result broadcasts against the input. Default false. */
   readonly keepdims?: boolean
 }
 

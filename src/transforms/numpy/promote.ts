@@ -18,6 +18,16 @@ import { dtypeError, ArrayDataError } from "../core/errors.js"
 
 export type ArrayLike = Tensor | number | boolean
 
+/**
+ * The dtype two operands of a binary op are computed in: equal dtypes stay, `bool` gives way to the
+ * other, `float32` wins over integers; `int32` with `uint32` has no rule (JAX widens to int64,
+ * which tanka lacks) and is a `DTypeError` naming `op`.
+ *
+ * JAX: `jnp.promote_types` (restricted to tanka's dtypes).
+ *
+ * @example
+ * jnp.promoteTypes("add", "int32", "float32") // "float32"
+ */
 export const promoteTypes = (op: string, a: DType, b: DType): DType => {
   if (a === b) return a
   if (a === "bool") return b

@@ -31,7 +31,8 @@ const prepare = (op: string, x: A, axis: number | null | undefined): [Tensor, nu
  *
  * JAX: `jnp.sort`.
  *
- * @example jnp.sort(jnp.array([3, 1, 2]))   // [1, 2, 3]
+ * @example
+ * jnp.sort(jnp.array([3, 1, 2]))   // [1, 2, 3]
  */
 export const sort = (x: A, options: SortOptions = {}): Tensor => {
   const [t, axis] = prepare("sort", x, options.axis)
@@ -109,7 +110,9 @@ export const searchsorted = (a: A, v: A, options: { side?: "left" | "right" } = 
  *
  * JAX: `jnp.nonzero` (with `size` and `fill_value`).
  *
- * @example jnp.nonzero(mask, { size: 10, fillValue: -1 })
+ * @example
+ * declare const mask: Tensor
+ * jnp.nonzero(mask, { size: 10, fillValue: -1 })
  */
 export const nonzero = (x: A, options: { size?: number; fillValue?: number } = {}): Tensor[] => {
   const t = promoteArgs("nonzero", x)[0]!

@@ -3,6 +3,8 @@
  * with `jax_threefry_partitionable` on (JAX's default since 0.5): a key is two uint32 words; the
  * i-th of `n` split keys, the bits at flat position i, and `foldIn(key, i)` are all
  * `threefry2x32(key, [0, i])`.
+ *
+ * @module
  */
 import { Tensor } from "../core/Tensor.js"
 import * as lax from "../core/lax.js"

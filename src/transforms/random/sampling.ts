@@ -62,7 +62,8 @@ const mulMod = (a: Tensor, m: number, s: number): Tensor => {
  *
  * JAX: `jax.random.randint`.
  *
- * @example jax.random.randint(key, [3], 0, 10)
+ * @example
+ * jax.random.randint(key, [3], 0, 10)
  */
 export const randint = (key: Key, shape: ReadonlyArray<number>, minval: number, maxval: number): Tensor => {
   const sh = checkShape("randint", shape)
@@ -205,7 +206,9 @@ export interface CategoricalOptions {
  *
  * JAX: `jax.random.categorical`.
  *
- * @example jax.random.categorical(key, logits, { shape: [10, ...batch] })
+ * @example
+ * declare const logits: Tensor, batch: number[]
+ * jax.random.categorical(key, logits, { shape: [10, ...batch] })
  */
 export const categorical = (key: Key, logits: Tensor, options: CategoricalOptions = {}): Tensor => {
   const ax = normalizeAxis("categorical", options.axis ?? -1, logits.ndim)

@@ -28,6 +28,11 @@ const flatFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, name: string, 
  * Forward mode: the outputs of `f` at `primals` and their directional derivatives along `tangents`.
  *
  * JAX: `jax.jvp`.
+ *
+ * @example
+ * // the derivative of sin at x along the direction t: cos(x) * t
+ * const [y, dy] = jax.jvp(jnp.sin, [jnp.array([0, 1])], [jnp.ones([2])])
+ * @typeParam F - the function's type, inferred; it must be pure (no Haiku services: use `hk.jvp`)
  */
 export const jvp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jvp">, primals: ReadonlyArray<unknown>, tangents: ReadonlyArray<unknown>): [any, any] => {
   const seen = { effectful: false }
@@ -75,6 +80,11 @@ export const vjpFlat = (f: (...xs: Tensor[]) => Tensor[], primals: ReadonlyArray
  * The outputs of `f` at `primals` and the function that maps the linearised tangents.
  *
  * JAX: `jax.linearize`.
+ *
+ * @example
+ * const [y, fJvp] = jax.linearize((v: Tensor) => jnp.multiply(v, v), jnp.array([3]))
+ * fJvp(jnp.array([1])) // [6]: the derivative at 3, with no re-linearisation
+ * @typeParam F - the function's type, inferred; it must be pure
  */
 export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.linearize">, ...primals: Parameters<F>): [ReturnType<F>, (...tangents: Parameters<F>) => ReturnType<F>] => {
   const seen = { effectful: false }
@@ -92,6 +102,11 @@ export const linearize = <F extends (...args: any[]) => any>(f: Pure<F, "jax.lin
  * Reverse mode: the outputs of `f` and a function from output cotangents to argument cotangents.
  *
  * JAX: `jax.vjp`.
+ *
+ * @example
+ * const [y, pullback] = jax.vjp((a: Tensor, b: Tensor) => jnp.multiply(a, b), jnp.array([2]), jnp.array([5]))
+ * const [da, db] = pullback(jnp.ones([1])) // [5], [2]
+ * @typeParam F - the function's type, inferred; it must be pure
  */
 export const vjp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.vjp">, ...primals: Parameters<F>): [ReturnType<F>, (ct: unknown) => any[]] => {
   const seen = { effectful: false }
@@ -109,6 +124,7 @@ export const vjp = <F extends (...args: any[]) => any>(f: Pure<F, "jax.vjp">, ..
   return [tree.unflatten(out.def!, po), fVjp]
 }
 
+/** Options of `jax.grad` and `jax.valueAndGrad`, as JAX's keyword arguments. */
 export interface GradOptions {
   /** Which positional argument(s) to differentiate with respect to. Default 0. */
   readonly argnums?: number | ReadonlyArray<number>
@@ -175,6 +191,7 @@ const valueAndGradImpl = (f: (...args: any[]) => any, options: GradOptions, name
  *
  * @example
  * jax.grad((x: Tensor) => jnp.sum(jnp.square(x)))(jnp.array([1, 2])) // [2, 4]
+ * @typeParam F - the function's type, inferred; it must be pure (no Haiku services: use `hk.grad`)
  */
 export const grad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.grad">, options: O = {} as O) => {
   const vg = valueAndGradImpl(f as F, options, "jax.grad")
@@ -190,6 +207,13 @@ export const grad = <F extends (...args: any[]) => any, const O extends GradOpti
  * The value of `f` and its gradient, as `[value, grad]` (`[[value, aux], grad]` with `hasAux`).
  *
  * JAX: `jax.value_and_grad`.
+ *
+ * @example
+ * const loss = (w: Tensor, x: Tensor) => jnp.sum(jnp.square(jnp.matmul(x, w)))
+ * const [value, dw] = jax.valueAndGrad(loss)(jnp.ones([3, 1]), jnp.ones([4, 3]))
+ * // with an auxiliary output: f returns [loss, aux]
+ * const [[l, aux], g] = jax.valueAndGrad((w: Tensor) => [jnp.sum(w), jnp.mean(w)] as const, { hasAux: true })(jnp.ones([3]))
+ * @typeParam F - the function's type, inferred; it must be pure (no Haiku services: use `hk.valueAndGrad`)
  */
 export const valueAndGrad = <F extends (...args: any[]) => any, const O extends GradOptions = {}>(f: Pure<F, "jax.valueAndGrad">, options: O = {} as O) =>
   valueAndGradImpl(f as F, options, "jax.valueAndGrad") as (...args: Parameters<F>) => ValueAndGradResult<F, O>

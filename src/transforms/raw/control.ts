@@ -39,6 +39,12 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
  * Loop `f(carry, x) -> [carry, y]` over the leading axis of `xs`, returning `[carry, ys]`.
  *
  * JAX: `jax.lax.scan`.
+ *
+ * @example
+ * // a running sum: the carry is the total so far, each step also outputs it
+ * const [total, partials] = jax.lax.scan((c: Tensor, v: Tensor) => [jnp.add(c, v), jnp.add(c, v)] as const, jnp.zeros([2]), jnp.ones([5, 2]))
+ * // total: [5, 5]; partials: [[1, 1], [2, 2], …, [5, 5]]
+ * @typeParam F - the body's type, inferred; it must be pure (use `hk.scan` inside a transform)
  */
 export const scan = <F extends (carry: any, x: any) => any>(
   f: Pure<F, "jax.lax.scan">,
@@ -98,6 +104,7 @@ const scanImpl = <C, X>(f: (c: C, x: X) => unknown, init: C, xs: X | null, optio
  *
  * @example
  * jax.lax.map((x: Tensor) => jnp.sum(x), jnp.ones([4, 3])) // shape [4]
+ * @typeParam F - the function's type, inferred; it must be pure (use `hk.map` inside a transform)
  */
 export const map = <F extends (x: any) => any>(f: Pure<F, "jax.lax.map">, xs: Parameters<F>[0]): ReturnType<F> => {
   const seen = { effectful: false }
@@ -112,6 +119,7 @@ export const map = <F extends (x: any) => any>(f: Pure<F, "jax.lax.map">, xs: Pa
  *
  * @example
  * jax.lax.switch(1, [(x: Tensor) => x, (x: Tensor) => jnp.negative(x)], jnp.ones([2])) // [-1, -1]
+ * @typeParam B - the branches' types, inferred (each pure, all returning the same structure)
  */
 export const switchCase = <const B extends ReadonlyArray<(...args: any[]) => any>>(
   index: Tensor | number,
@@ -174,6 +182,8 @@ const switchTraced = (index: Tensor | number, branches: ReadonlyArray<(...args: 
  *
  * @example
  * jax.lax.cond(jnp.greater(jnp.sum(x), 0), (x: Tensor) => x, (x: Tensor) => jnp.negative(x), x)
+ * @typeParam T - the true branch's type, inferred
+ * @typeParam F - the false branch's type, inferred (both branches must be pure and return the same structure)
  */
 export const cond = <T extends (...args: any[]) => any, F extends (...args: any[]) => any>(
   pred: Tensor | boolean,
@@ -261,6 +271,11 @@ export const foriLoop = <T, BO = T>(lower: number | Tensor, upper: number | Tens
 /**
  * Rematerialise `f` in reverse mode: its intermediate values are recomputed during the
  * backward pass instead of stored. JAX: `jax.checkpoint` / `jax.remat`.
+ *
+ * @example
+ * const block = jax.checkpoint((x: Tensor) => jnp.tanh(jnp.sin(x)))
+ * const g = jax.grad((x: Tensor) => jnp.sum(block(x)))(jnp.ones([3])) // sin(x) is recomputed on the way back
+ * @typeParam F - the function's type, inferred; it must be pure (use `hk.remat` inside a transform)
  */
 export const checkpoint =
   <F extends (...args: any[]) => any>(f: Pure<F, "jax.checkpoint">) =>

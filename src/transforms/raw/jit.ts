@@ -57,6 +57,7 @@ const traceFn = (f: (...a: any[]) => unknown, inDef: tree.TreeDef, avals: Shaped
  *
  * @example
  * console.log(String(jax.makeJaxpr((x: Tensor) => jnp.sin(x))(jnp.ones([3]))))
+ * @typeParam F - the function's type, inferred; it must be pure
  */
 export const makeJaxpr =
   <F extends (...args: any[]) => any>(f: Pure<F, "jax.makeJaxpr">) =>
@@ -69,6 +70,11 @@ export const makeJaxpr =
  * The shapes and dtypes `f` would return, computed by abstract evaluation only: no kernel runs.
  *
  * JAX: `jax.eval_shape`.
+ *
+ * @example
+ * const out = jax.evalShape((a: Tensor, b: Tensor) => jnp.matmul(a, b), jax.shapeDtypeStruct([8, 3], "float32"), jnp.ones([3, 5]))
+ * String(out) // "ShapeDtypeStruct(shape=[8, 5], dtype=float32)"
+ * @typeParam F - the function's type, inferred; it must be pure (use `hk.evalShape` inside a transform)
  */
 export const evalShape = <F extends (...args: any[]) => any>(f: Pure<F, "jax.evalShape">, ...args: unknown[]): EvalShapeResult<F> => {
   const seen = { effectful: false }
@@ -127,7 +133,13 @@ export interface JitOptions {
   readonly cacheSize?: number
 }
 
+/**
+ * A function compiled by `jax.jit`: callable like `f`, traced once per input signature (shapes,
+ * dtypes, tree structure and static arguments) and run as a compiled program afterwards.
+ * @typeParam F - the type of the function that was jitted
+ */
 export interface Jitted<F extends (...args: any[]) => any> {
+  /** Runs the compiled program for these arguments (tracing and compiling on a new signature). */
   (...args: Parameters<F>): ReturnType<F>
   /** Number of times `f` was traced (one per new input signature). */
   readonly traceCount: number
@@ -140,6 +152,13 @@ export interface Jitted<F extends (...args: any[]) => any> {
  * transforms the jaxpr is evaluated with their tracers, so `grad(jit(f))` works.
  *
  * JAX: `jax.jit`.
+ *
+ * @example
+ * const step = jax.jit((w: Tensor, x: Tensor) => jnp.tanh(jnp.matmul(x, w)))
+ * const y = step(jnp.ones([3, 2]), jnp.ones([4, 3])) // traced and compiled on this first call
+ * step(jnp.zeros([3, 2]), jnp.ones([4, 3]))          // same signature: runs the compiled program
+ * step.traceCount                                    // 1
+ * @typeParam F - the function's type, inferred; it must be pure (a Haiku-effectful function does not type-check: transform it first)
  */
 export const jit = <F extends (...args: any[]) => any>(f: Pure<F, "jax.jit">, options: JitOptions = {}): Jitted<F> => {
   const capacity = options.cacheSize ?? 64

@@ -11,6 +11,7 @@ import { callBody, finish } from "./effectful.js"
 import { flattenTensors } from "./args.js"
 import type { Pure } from "./purity.js"
 
+/** Options of `jax.vmap`, as JAX's `in_axes`, `out_axes` and `axis_size`. */
 export interface VmapOptions {
   /** Axis to map per positional argument (a number, `null` for unmapped, or a pytree prefix of the argument). Default 0. */
   readonly inAxes?: number | null | ReadonlyArray<unknown>
@@ -52,6 +53,7 @@ export const broadcastPrefix = (prefix: unknown, value: unknown, what: string): 
  * @example
  * const f = (x: Tensor) => jnp.sum(jnp.multiply(x, x))
  * jax.vmap(f)(jnp.ones([4, 3])) // shape [4]
+ * @typeParam F - the function's type, inferred; a function whose result is an Effect needing Haiku services does not type-check (use `hk.vmap`)
  */
 export const vmap =
   <F extends (...args: any[]) => any>(f: Pure<F, "jax.vmap">, options: VmapOptions = {}) =>

@@ -9,6 +9,7 @@ import * as K from "../../../kernels/index.js"
 import { range } from "../shape.js"
 import { addTangents, isUndef, wrap } from "./families.js"
 
+/** Where the batch, feature and spatial axes sit in each operand and in the output of a convolution. JAX: `lax.ConvDimensionNumbers`. */
 export interface ConvDimensionNumbers {
   /** [batch, feature, ...spatial] positions in the lhs. */
   readonly lhs: ReadonlyArray<number>
@@ -17,13 +18,21 @@ export interface ConvDimensionNumbers {
   /** [batch, feature, ...spatial] positions in the output. */
   readonly out: ReadonlyArray<number>
 }
+/** The parameters of `jax.lax.convGeneralDilated`, named as JAX's arguments. */
 export interface ConvParams {
+  /** The step of the window along each spatial axis. */
   readonly windowStrides: ReadonlyArray<number>
+  /** `[low, high]` zero padding of each spatial axis of the input. */
   readonly padding: ReadonlyArray<readonly [number, number]>
+  /** Input dilation per spatial axis (`> 1` is a transposed convolution). */
   readonly lhsDilation: ReadonlyArray<number>
+  /** Kernel dilation per spatial axis (atrous convolution). */
   readonly rhsDilation: ReadonlyArray<number>
+  /** The layout of the operands and the output. */
   readonly dimensionNumbers: ConvDimensionNumbers
+  /** Split input and output features into this many groups (depthwise convolution: the input feature count). */
   readonly featureGroupCount: number
+  /** Split the batch into this many groups (used by the kernel gradient of grouped convolutions). */
   readonly batchGroupCount: number
 }
 

@@ -6,9 +6,13 @@ import type { Tensor } from "../Tensor.js"
 import { bind1 } from "../trace.js"
 import * as lax from "../lax.js"
 
+/** A pooling window: its size, step and padding on every axis of the operand (batch and feature axes included). JAX: the arguments of `lax.reduce_window`. */
 export interface WindowParams {
+  /** The window's extent along each axis. */
   readonly windowDimensions: ReadonlyArray<number>
+  /** The step between windows along each axis. */
   readonly windowStrides: ReadonlyArray<number>
+  /** `[low, high]` padding of each axis (with the reduction's identity). */
   readonly padding: ReadonlyArray<readonly [number, number]>
 }
 
