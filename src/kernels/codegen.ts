@@ -5,11 +5,18 @@
  * 2^24, where float32 division and products are exact.
  */
 
+/**
+ * A zero no shader compiler can fold (the thread index times 0): special values are divided by it
+ * at run time, since WGSL rejects a constant 0.0 / 0.0 or 1.0 / 0.0 (a fused kernel's operands
+ * can be literals) and gpu.js writes `Infinity` as float32's largest finite value in shaders.
+ */
+export const RUNTIME_ZERO = "(this.thread.x * 0.0)"
+
 /** A numeric literal for kernel source: integers as written, other values with a decimal point or exponent. */
 export const lit = (v: number): string => {
-  if (Number.isNaN(v)) return "(0.0 / 0.0)"
-  if (v === Infinity) return "Infinity"
-  if (v === -Infinity) return "-Infinity"
+  if (Number.isNaN(v)) return `(${RUNTIME_ZERO} / ${RUNTIME_ZERO})`
+  if (v === Infinity) return `(1.0 / ${RUNTIME_ZERO})`
+  if (v === -Infinity) return `(-1.0 / ${RUNTIME_ZERO})`
   if (Number.isInteger(v)) return Object.is(v, -0) ? "-0.0" : String(v)
   const s = String(v)
   return s.includes(".") || s.includes("e") ? s : `${s}.0`

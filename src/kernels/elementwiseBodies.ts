@@ -5,12 +5,38 @@
  * return only on their last line, so a fused kernel can inline several of them in a row.
  */
 
+import { RUNTIME_ZERO } from "./codegen.js"
+
 type Body = (v: ReadonlyArray<string>) => string[]
 
 const ret = (e: string): string[] => [`return ${e};`]
 
 /** `trunc(x)` without Math.trunc (not mapped on every backend). */
 const trunc = (x: string): string => `(${x} < 0.0 ? Math.ceil(${x}) : Math.floor(${x}))`
+
+// IEEE special values on the shader paths. GLSL and WGSL leave built-ins undefined outside their
+// domain and on NaN or ±Inf (SwiftShader: log(-2) = log 2, log(NaN) = 89.1, tanh(100) = NaN,
+// exp(NaN) = Inf), `x != x` is not a reliable NaN test there, and gpu.js writes `Infinity` as
+// float32's largest finite value. So the bodies below decide special inputs themselves, with
+// ordered comparisons (false for NaN on every backend), and make NaN and ±Inf at run time from
+// a runtime zero, which no compiler can fold.
+
+/** True unless `x` is NaN. */
+const isNum = (x: string): string => `(${x} <= 0.0 || ${x} > 0.0)`
+
+
+/** NaN, made at run time (the operand is only named so each op's NaN reads as its own). */
+const nanOf = (_x: string): string => `(${RUNTIME_ZERO} / ${RUNTIME_ZERO})`
+
+/** float32's largest finite value: above it is +Inf (gpu.js's `Infinity` is this value in shaders). */
+const FLT_MAX = "3.4028234663852886e38"
+
+/** `body` with NaN inputs returning NaN: the built-in it calls is undefined there on GPUs. */
+const nanIn = (body: Body): Body => (v) => {
+  const lines = body(v)
+  const last = /^return (.*);$/.exec(lines[lines.length - 1]!)![1]!
+  return [...lines.slice(0, -1), `return ${v.map(isNum).join(" && ")} ? (${last}) : ${v.join(" + ")};`]
+}
 
 // erf: rational approximation on [-4, 4] (Eigen/XLA's float erf); |erf(x)| rounds to 1 beyond.
 const ERF_ALPHA = [-2.72614225801306e-10, 2.77068142495902e-8, -2.10102402082508e-6, -5.69250639462346e-5, -7.34990630326855e-4, -2.95459980854025e-3, -1.60960333262415e-2]
@@ -27,7 +53,7 @@ const erfBody: Body = ([x]) => [
   `const ex2 = ex * ex;`,
   ...horner("ep", "ex2", ERF_ALPHA),
   ...horner("eq", "ex2", ERF_BETA),
-  `return ${x} != ${x} ? ${x} : ex * ep${ERF_ALPHA.length - 1} / eq${ERF_BETA.length - 1};`
+  `return ${isNum(x!)} ? ex * ep${ERF_ALPHA.length - 1} / eq${ERF_BETA.length - 1} : ${x};`
 ]
 
 // erf_inv: Giles, "Approximating the erfinv function" (single precision), as JAX/XLA use.
@@ -40,7 +66,8 @@ const erfInvBody: Body = ([x]) => [
   `const wl = Math.sqrt(w) - 3.0;`,
   ...horner("ps", "ws", ERFINV_SMALL),
   ...horner("pl", "wl", ERFINV_LARGE),
-  `return Math.abs(${x}) == 1.0 ? ${x} * Infinity : (w < 5.0 ? ps${ERFINV_SMALL.length - 1} * ${x} : pl${ERFINV_LARGE.length - 1} * ${x});`
+  // ±1 gives ±Inf (x / +0), outside [-1, 1] and NaN give NaN
+  `return Math.abs(${x}) < 1.0 ? (w < 5.0 ? ps${ERFINV_SMALL.length - 1} * ${x} : pl${ERFINV_LARGE.length - 1} * ${x}) : (Math.abs(${x}) == 1.0 ? ${x} / ${RUNTIME_ZERO} : ${nanOf(x!)});`
 ]
 
 // lax.round: half away from zero. floor(|x| + 0.5) would round 0.49999997 up in float32.
@@ -188,29 +215,41 @@ const trig = (x: string, which: "sin" | "cos" | "tan"): string[] => [
  * there), and built on atan2, which GPUs compute to a few ulp, unlike their acos (1e-4 off on
  * SwiftShader). NaN outside [-1, 1] from the square roots.
  */
-const acosBody: Body = ([x]) => ret(`2.0 * Math.atan2(Math.sqrt(1.0 - ${x}), Math.sqrt(1.0 + ${x}))`)
+const acosBody: Body = ([x]) => ret(`Math.abs(${x}) <= 1.0 ? 2.0 * Math.atan2(Math.sqrt(1.0 - ${x}), Math.sqrt(1.0 + ${x})) : ${nanOf(x!)}`)
+
+/**
+ * log and log1p: NaN below the domain, -Inf at its edge, +Inf at +Inf, decided here (GPU
+ * built-ins return log|x| for negative x and a finite value at 0).
+ */
+const logBody =
+  (fn: "log" | "log1p", edge: string): Body =>
+  ([x]) =>
+    ret(`${x} > ${edge} ? (${x} <= ${FLT_MAX} ? Math.${fn}(${x}) : ${x}) : (${x} == ${edge} ? -1.0 / ${RUNTIME_ZERO} : ${nanOf(x!)})`)
+
+/** tanh: ±1 from |x| = 10 on (exact in float32 there; GPU built-ins overflow to NaN near 100). */
+const tanhBody: Body = ([x]) => ret(`Math.abs(${x}) < 10.0 ? Math.tanh(${x}) : (${x} > 0.0 ? 1.0 : (${x} < 0.0 ? -1.0 : ${x}))`)
 
 /** Float (and where noted int) unary bodies on one value operand. */
 export const UNARY_BODIES = {
   neg: ([x]) => ret(`-${x}`),
-  exp: ([x]) => ret(`Math.exp(${x})`),
-  log: ([x]) => ret(`Math.log(${x})`),
-  log1p: ([x]) => ret(`Math.log1p(${x})`),
-  expm1: ([x]) => ret(`Math.expm1(${x})`),
-  tanh: ([x]) => ret(`Math.tanh(${x})`),
-  logistic: ([x]) => ret(`1.0 / (1.0 + Math.exp(-${x}))`),
+  exp: nanIn(([x]) => ret(`Math.exp(${x})`)),
+  log: logBody("log", "0.0"),
+  log1p: logBody("log1p", "-1.0"),
+  expm1: nanIn(([x]) => ret(`Math.expm1(${x})`)),
+  tanh: tanhBody,
+  logistic: nanIn(([x]) => ret(`1.0 / (1.0 + Math.exp(-${x}))`)),
   sqrt: ([x]) => ret(`Math.sqrt(${x})`),
   rsqrt: ([x]) => ret(`1.0 / Math.sqrt(${x})`),
   abs: ([x]) => ret(`Math.abs(${x})`),
-  sign: ([x]) => ret(`Math.sign(${x})`),
+  sign: ([x]) => ret(`${x} > 0.0 ? 1.0 : (${x} < 0.0 ? -1.0 : ${x})`),
   sin: ([x]) => trig(x!, "sin"),
   cos: ([x]) => trig(x!, "cos"),
   tan: ([x]) => trig(x!, "tan"),
   asin: ([x]) => ret(`Math.asin(${x})`),
   acos: acosBody,
   atan: ([x]) => ret(`Math.atan(${x})`),
-  sinh: ([x]) => ret(`Math.sinh(${x})`),
-  cosh: ([x]) => ret(`Math.cosh(${x})`),
+  sinh: nanIn(([x]) => ret(`Math.sinh(${x})`)),
+  cosh: nanIn(([x]) => ret(`Math.cosh(${x})`)),
   floor: ([x]) => ret(`Math.floor(${x})`),
   ceil: ([x]) => ret(`Math.ceil(${x})`),
   round: roundBody,
@@ -232,7 +271,7 @@ const remCore: Body = ([a, b]) => [
 const remBody: Body = ([a, b]) => {
   const core = remCore([a!, b!])
   const last = core.pop()!.replace(/^return (.*);$/, "$1")
-  return [...core, `return Math.abs(${b}) == Infinity ? (Math.abs(${a}) < Infinity ? ${a} : ${a} - ${a}) : (${last});`]
+  return [...core, `return Math.abs(${b}) > ${FLT_MAX} ? (Math.abs(${a}) <= ${FLT_MAX} ? ${a} : ${a} - ${a}) : (${last});`]
 }
 
 /** Integer `rem`: x % 0 = x (XLA). */
@@ -266,6 +305,35 @@ const intPowBody: Body = ([a, b]) => [
   `return pr;`
 ]
 
+/**
+ * Float `pow` with JavaScript's (IEEE 754's pow) special cases decided here: GPU built-ins are
+ * undefined for a negative base (SwiftShader returns |a|^b) and at 0, NaN and ±Inf. A negative
+ * base takes an integer exponent's sign ((-2)^3 = -8) and gives NaN for any other.
+ */
+const powBody: Body = ([a, b]) => [
+  `const pm = Math.abs(${a});`,
+  `const pr = Math.pow(pm, ${b});`,
+  `const podd = Math.floor(${b}) == ${b} && Math.abs(${b} - 2.0 * Math.floor(${b} * 0.5)) == 1.0 ? 1.0 : 0.0;`,
+  `return ${b} == 0.0 ? 1.0 : (!(${isNum(a!)} && ${isNum(b!)}) ? ${a} + ${b} : (` +
+    // an infinite exponent: 0 or Inf by whether |a| is above 1; NaN at |a| = 1 (as Math.pow)
+    `Math.abs(${b}) > ${FLT_MAX} ? (pm == 1.0 ? ${nanOf(b!)} : ((pm > 1.0) == (${b} > 0.0) ? Math.abs(${b}) : 0.0)) : (` +
+    // a zero base: ±0 for b > 0, ±Inf (1/a carries a's sign) for b < 0; the sign only for odd b
+    `${a} == 0.0 ? (${b} > 0.0 ? (podd > 0.0 ? ${a} : 0.0) : (podd > 0.0 ? 1.0 / (${a} - ${RUNTIME_ZERO}) : 1.0 / ${RUNTIME_ZERO})) : (` +
+    // an infinite base
+    `pm > ${FLT_MAX} ? (${b} > 0.0 ? (podd > 0.0 ? ${a} : pm) : 0.0) : (` +
+    `${a} < 0.0 ? (Math.floor(${b}) == ${b} ? (podd > 0.0 ? -pr : pr) : ${nanOf(a!)}) : pr)))));`
+]
+
+/**
+ * `atan2` with ±0 and NaN decided here: SwiftShader's built-in swaps the branches for y = -0
+ * (atan2(-0, 1) came out as π).
+ */
+const atan2Body: Body = ([a, b]) =>
+  ret(
+    `!(${isNum(a!)} && ${isNum(b!)}) ? ${a} + ${b} : (${a} == 0.0 ? ` +
+      `(${b} > 0.0 || (${b} == 0.0 && 1.0 / (${b} - ${RUNTIME_ZERO}) > 0.0) ? ${a} : (1.0 / (${a} - ${RUNTIME_ZERO}) > 0.0 ? 3.141592653589793 : -3.141592653589793)) : Math.atan2(${a}, ${b}))`
+  )
+
 /** Value-mode binary bodies (floats; ints within ±2^24; bools as 0/1). */
 export const BINARY_BODIES = {
   add: ([a, b]) => ret(`${a} + ${b}`),
@@ -273,11 +341,11 @@ export const BINARY_BODIES = {
   mul: ([a, b]) => ret(`${a} * ${b}`),
   div: ([a, b]) => ret(`${a} / ${b}`),
   rem: remBody,
-  pow: ([a, b]) => ret(`Math.pow(${a}, ${b})`),
+  pow: powBody,
   // NaN in either operand gives a + b = NaN
   max: ([a, b]) => ret(`${a} > ${b} ? ${a} : (${a} <= ${b} ? ${b} : ${a} + ${b})`),
   min: ([a, b]) => ret(`${a} < ${b} ? ${a} : (${a} >= ${b} ? ${b} : ${a} + ${b})`),
-  atan2: ([a, b]) => ret(`Math.atan2(${a}, ${b})`),
+  atan2: atan2Body,
   and: ([a, b]) => ret(`${a} * ${b}`),
   or: ([a, b]) => ret(`${a} + ${b} - ${a} * ${b}`),
   xor: ([a, b]) => ret(`${a} + ${b} - 2.0 * ${a} * ${b}`),

@@ -11,7 +11,7 @@
  */
 import { type KernelInput, launch, launchDevice } from "./backend.js"
 import { type DeviceTexture, collectingDeviceArrays, lengthOf } from "./device.js"
-import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
+import { coalesce, flit as lit, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, sizeOf, stridesOf } from "./dtype.js"
 import { BINARY_BODIES, UNARY_BODIES } from "./elementwiseBodies.js"
 import type { Expr, Program, Step, View } from "./fusion.js"
@@ -55,14 +55,6 @@ const inline = (lines: ReadonlyArray<string>, id: number): string[] => {
   const m = /^return (.*);$/.exec(last)
   if (m === null || renamed.some((l) => /\breturn\b/.test(l))) throw new Error(`internal: a kernel body does not end in its only return: ${last}`)
   return [...renamed, `const e${id} = ${m[1]};`]
-}
-
-const lit = (v: number): string => {
-  if (Number.isNaN(v)) return "(0.0 / 0.0)"
-  if (v === Infinity) return "Infinity"
-  if (v === -Infinity) return "-Infinity"
-  const s = String(v)
-  return /^-?\d+$/.test(s) ? `${s}.0` : s
 }
 
 /** An input of a fused kernel: a host array read with strides over the iteration shape. */

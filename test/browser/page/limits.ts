@@ -46,5 +46,54 @@ export const runLimits = async (mode: K.Mode): Promise<CheckResult[]> => {
       if (bad > 0) throw new Error(`${bad} of ${LIMIT} elements wrong; first at ${first}: ${y[first]} vs ${-data[first]!}`)
     })
   )
+  // the reference is computed in webasm first: a webgpu check body is replayed by runAsync
+  const special = specialValues()
+  K.setBackend(mode)
+  out.push(await check(suite, "IEEE special values: every float unary op and div, rem, pow, atan2, max, min at NaN, ±Inf, ±0 and out-of-domain inputs give what webasm (JavaScript's Math) gives", mode, () => special.check(special.run())))
   return out
+}
+
+/** Inputs where shader math is undefined or easy to get wrong: NaN, ±Inf, ±0, out of domain. */
+const SPECIAL = [NaN, Infinity, -Infinity, 0, -0, -1, -0.5, 0.5, 1, 2, -2, 1e30, -1e30, 100, -100, 1e-30, -1e-30]
+
+/** The same value up to float32 precision (NaN = NaN, ±Inf exact, zeros of either sign equal). */
+const same = (a: number, b: number): boolean =>
+  Number.isNaN(b) ? Number.isNaN(a) : !Number.isFinite(b) ? a === b : Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b))
+
+/** Every float unary op at SPECIAL, and some binary ones at every pair of SPECIAL: `run` in the current mode, `check` against webasm's. */
+const specialValues = () => {
+  const unary = K.UNARY_OPS.filter((op) => op !== "not")
+  const binary = ["div", "rem", "pow", "atan2", "max", "min", "add", "sub", "mul"] as const
+  const n = SPECIAL.length
+  const x = K.hostArray("float32", [n], new Float32Array(SPECIAL))
+  const a = K.hostArray("float32", [n * n], new Float32Array(SPECIAL.flatMap((v) => SPECIAL.map(() => v))))
+  const b = K.hostArray("float32", [n * n], new Float32Array(SPECIAL.flatMap(() => SPECIAL)))
+  const run = () => ({
+    unary: unary.map((op) => Array.from(K.unary(op, x).data as Float32Array)),
+    binary: binary.map((op) => Array.from(K.binary(op, a, b).data as Float32Array))
+  })
+  K.setBackend("webasm")
+  const want = run()
+  const check = (got: ReturnType<typeof run>): void => {
+    const wrong = new Map<string, string[]>()
+    const note = (op: string, text: string) => wrong.set(op, [...(wrong.get(op) ?? []), text])
+    unary.forEach((op, i) =>
+      SPECIAL.forEach((v, k) => {
+        if (!same(got.unary[i]![k]!, want.unary[i]![k]!)) note(op, `${op}(${v}) = ${got.unary[i]![k]} (want ${want.unary[i]![k]})`)
+      })
+    )
+    binary.forEach((op, i) =>
+      SPECIAL.forEach((u, j) =>
+        SPECIAL.forEach((v, k) => {
+          const [g, w] = [got.binary[i]![j * n + k]!, want.binary[i]![j * n + k]!]
+          if (!same(g, w)) note(op, `${op}(${u}, ${v}) = ${g} (want ${w})`)
+        })
+      )
+    )
+    if (wrong.size > 0) {
+      const total = [...wrong.values()].reduce((s, w) => s + w.length, 0)
+      throw new Error(`${total} wrong in ${wrong.size} ops: ${[...wrong].map(([op, ws]) => `${op} ×${ws.length} (${ws.slice(0, 3).join("; ")})`).join(" | ")}`)
+    }
+  }
+  return { run, check }
 }

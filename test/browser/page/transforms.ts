@@ -4,7 +4,7 @@
  * same computation in webasm, and the seed page's hk.lift example.
  */
 import { Effect } from "effect"
-import { hk, jax, jnp, optax, type Tensor } from "../../../src/index.js"
+import { FloatingPointError, hk, jax, jnp, optax, type Tensor } from "../../../src/index.js"
 import * as K from "../../../src/kernels/index.js"
 import { assertAllclose } from "../../support/assertAllclose.js"
 import { check, checkAsync, type CheckResult } from "./harness.js"
@@ -209,6 +209,35 @@ const residencyChecks = async (suite: string, mode: K.Mode): Promise<CheckResult
         caught = e
       }
       if (!(caught instanceof K.IntegerRangeError)) throw new Error(`expected IntegerRangeError, got ${String(caught)}`)
+    }),
+    await checkAsync(suite, "debugNans on the GPU: a NaN from log(-1) eagerly and one inside jit name their primitive (FloatingPointError), a NaN-free jitted step is unchanged", mode, async () => {
+      const x = jnp.array(new Float32Array([1, -1, 2]), { shape: [3] })
+      const f = jax.jit((v: Tensor) => jnp.sum(jnp.sqrt(jnp.multiply(v, 3))))
+      const clean = jax.jit((v: Tensor) => jnp.sum(jnp.exp(v)))
+      const expectFpe = async (run: () => unknown, primitive: string) => {
+        let caught: unknown
+        try {
+          await exec(run)
+        } catch (e) {
+          caught = e
+        }
+        if (!(caught instanceof FloatingPointError) || caught.primitive !== primitive || caught.kind !== "nan") {
+          jax.setDebugNans(false)
+          const got = await exec(() => Array.from(jnp.log(x).toTypedArray() as Float32Array))
+          throw new Error(`expected a FloatingPointError naming ${primitive}, got ${String(caught)}; log(x) = ${got}`)
+        }
+      }
+      jax.setDebugNans(true)
+      try {
+        await expectFpe(() => jnp.log(x), "log")
+        await expectFpe(() => f(x).item(), "sqrt")
+        const v = await exec(() => clean(x).item())
+        assertAllclose([v], [Math.E + Math.exp(-1) + Math.exp(2)], { atol: 1e-4, rtol: 1e-6 })
+      } finally {
+        jax.setDebugNans(false)
+      }
+      const off = await exec(() => f(x).item())
+      if (!Number.isNaN(off)) throw new Error(`with debugNans off the same jitted sum is NaN, got ${off}`)
     }),
     ...(mode === "webgpu" ? [await checkAsync(suite, "a webgpu result read outside runAsync is a BackendUnavailableError naming runAsync; read inside runAsync it comes back, and stays readable after", mode, async () => {
       const y = await exec(() => jnp.exp(jnp.array(new Float32Array([0, 1]), { shape: [2] })))
