@@ -203,6 +203,6 @@ describe("differential fuzzing of Haiku nestings", () => {
       ),
       { numRuns: RUNS, seed: SEED }
     )
-  })
+  }, Math.max(60_000, RUNS * 2000))
 })
 

@@ -100,5 +100,5 @@ describe("differential program fuzzing", () => {
       }),
       { numRuns: RUNS, seed: SEED }
     )
-  })
+  }, Math.max(60_000, RUNS * 500))
 })
