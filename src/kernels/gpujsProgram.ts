@@ -9,7 +9,7 @@
  * A fused reduction writes its expression with one fused kernel and reduces it with the reduce
  * kernel; a dot reads contiguous operands (a strided view is first copied by a fused kernel).
  */
-import { type KernelInput, launch, launchDevice } from "./backend.js"
+import { type KernelInput, currentMode, launch, launchDevice } from "./backend.js"
 import { type DeviceTexture, collectingDeviceArrays, lengthOf } from "./device.js"
 import { coalesce, flit as lit, kernelSource, linear, unravel } from "./codegen.js"
 import { type DType, sizeOf, stridesOf } from "./dtype.js"
@@ -46,15 +46,20 @@ const fusible = (e: Expr): boolean => {
   }
 }
 
-/** Kernel body text of one fused node: declared locals renamed apart, the value in `e${id}`. */
-const inline = (lines: ReadonlyArray<string>, id: number): string[] => {
+/**
+ * Kernel body text of one fused node: declared locals renamed apart, the value in `e${id}`,
+ * rounded to float32 when `round` (gpu.js's `cpu` mode computes in float64 and rounds only on
+ * store, so an unrounded intermediate would differ from the same value computed by another
+ * kernel: `eq(x, min(x))` in a fused max/min gradient found no tie and divided by zero).
+ */
+const inline = (lines: ReadonlyArray<string>, id: number, round: boolean): string[] => {
   const declared = new Set<string>()
   for (const l of lines) for (const m of l.matchAll(/\b(?:const|let)\s+([A-Za-z_]\w*)/g)) declared.add(m[1]!)
   const renamed = lines.map((l) => l.replace(/\b[A-Za-z_]\w*\b/g, (w) => (declared.has(w) ? `${w}_${id}` : w)))
   const last = renamed.pop()!
   const m = /^return (.*);$/.exec(last)
   if (m === null || renamed.some((l) => /\breturn\b/.test(l))) throw new Error(`internal: a kernel body does not end in its only return: ${last}`)
-  return [...renamed, `const e${id} = ${m[1]};`]
+  return [...renamed, round ? `const e${id} = Math.fround(${m[1]});` : `const e${id} = ${m[1]};`]
 }
 
 /** An input of a fused kernel: a host array read with strides over the iteration shape. */
@@ -64,8 +69,11 @@ interface KernelLeaf {
   readonly offset: number
 }
 
-/** The source of a fused kernel evaluating `root` over `leaves` at every index of `shape`. */
-const fusedSource = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr): string => {
+/**
+ * The source of a fused kernel evaluating `root` over `leaves` at every index of `shape`; with
+ * `round`, every node's value is rounded to float32 as an unfused kernel's stored result is.
+ */
+const fusedSource = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr, round: boolean): string => {
   const merged = coalesce(shape, leaves.map((l) => [...l.strides]))
   const un = unravel(merged.shape, "i", "c")
   const lines: string[] = leaves.length > 0 ? [...un.lines] : []
@@ -86,7 +94,7 @@ const fusedSource = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelL
       case "unary": {
         const x = emit(e.x)
         const id = next++
-        lines.push(...inline(UNARY_BODIES[e.op]([x]), id))
+        lines.push(...inline(UNARY_BODIES[e.op]([x]), id, round))
         name = `e${id}`
         break
       }
@@ -94,7 +102,7 @@ const fusedSource = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelL
         const a = emit(e.a)
         const b = emit(e.b)
         const id = next++
-        lines.push(...inline(BINARY_BODIES[e.op]([a, b]), id))
+        lines.push(...inline(BINARY_BODIES[e.op]([a, b]), id, round))
         name = `e${id}`
         break
       }
@@ -123,11 +131,14 @@ const fusedSource = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelL
   return kernelSource(leaves.length, 0, lines)
 }
 
-const fusedSpec = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr) => ({
-  key: `fused|${shape.join(",")}|${leaves.map((l) => `${l.strides.join(",")}@${l.offset}`).join(";")}|${showExpr(root)}`,
+/** gpu.js's `cpu` mode runs kernels as JavaScript, in float64: fused intermediates must be rounded. */
+const roundsIntermediates = (): boolean => currentMode() === "cpu"
+
+const fusedSpec = (shape: ReadonlyArray<number>, leaves: ReadonlyArray<KernelLeaf>, root: Expr, round = roundsIntermediates()) => ({
+  key: `fused${round ? "|fround" : ""}|${shape.join(",")}|${leaves.map((l) => `${l.strides.join(",")}@${l.offset}`).join(";")}|${showExpr(root)}`,
   size: sizeOf(shape),
   arrays: leaves.length,
-  source: () => fusedSource(shape, leaves, root)
+  source: () => fusedSource(shape, leaves, root, round)
 })
 
 /** Runs one fused kernel: `root` over `leaves` at every index of `shape` (on the device in the GL modes). */
@@ -145,6 +156,7 @@ type FusedSource = { readonly kind: "view"; readonly leaf: number } | { readonly
 interface FusedPlan {
   readonly sources: ReadonlyArray<FusedSource>
   readonly spec: ReturnType<typeof fusedSpec>
+  readonly round: boolean
 }
 
 /** Plans the kernel of `top`: fusible nodes inline, other nodes and leaf views as inputs. */
@@ -185,7 +197,8 @@ const planFused = (shape: ReadonlyArray<number>, leafViews: ReadonlyArray<{ view
   const expr = rebuild(top)
   // the spec's source only needs the views, not the data
   const shapeLeaves = leaves.map((l) => ({ data: new Float32Array(0), strides: l.strides, offset: l.offset }))
-  return { sources, spec: fusedSpec(shape, shapeLeaves, expr) }
+  const round = roundsIntermediates()
+  return { sources, spec: fusedSpec(shape, shapeLeaves, expr, round), round }
 }
 
 /** Compiles `p` for gpu.js (kernels are generated and cached on first run). */
@@ -239,7 +252,8 @@ export const compileGpujs = (p: Program): GpujsExecutable => {
       // planned once per expression (the program's expressions are fixed objects)
       const fusedKernel = (top: Expr): HostArray => {
         let plan = fusedPlans.get(top)
-        if (plan === undefined) {
+        // a plan's source depends on the mode (see roundsIntermediates): plan again after setBackend
+        if (plan === undefined || plan.round !== roundsIntermediates()) {
           plan = planFused(shape, leafViews, top)
           fusedPlans.set(top, plan)
         }

@@ -75,7 +75,16 @@ export const while_loop: PrimitiveDef<WhileParams> = {
     const outs = bind(while_loop, [...primals.slice(0, nc), ...bc, ...bct, ...carry, ...kt], { condJaxpr: jvpCond, bodyJaxpr: jvpBody, condNConsts: nc, bodyNConsts: 2 * nb })
     return [outs.slice(0, nk), outs.slice(nk)]
   },
-  transpose: "nonlinear",
+  // Reached when reverse mode (grad, vjp) transposes the loop's tangent part: the trip count is
+  // not known ahead, so there is no tape to run backwards. JAX raises here too.
+  transpose: () => {
+    throw new TransformArgumentError({
+      transform: "jax.lax.whileLoop",
+      message:
+        "jax.lax.whileLoop: reverse-mode differentiation (jax.grad, jax.vjp, jax.valueAndGrad) does not work through a while loop, whose trip count is not known ahead. " +
+        "Use jax.lax.scan, or jax.lax.foriLoop with number bounds (it lowers to scan); forward mode (jax.jvp) works."
+    })
+  },
   batch: (vals, dims, p, axisSize) => {
     const nc = p.condNConsts
     const nb = p.bodyNConsts
