@@ -124,6 +124,14 @@ describe("binary", () => {
     expect(Array.from(binary("eq", a, a).data)).toEqual([0, 1, 1])
   })
 
+  it("float rem by a divisor so small the quotient overflows float32 is ±0, not Infinity (found by fast-check: rem(-4.8e-6, -1.4e-45))", () => {
+    const a = f32([4], [-4.76837158203125e-6, 1, -3e38, Infinity])
+    const b = f32([4], [-1.401298464324817e-45, 1e-44, 1e-40, 1e-44])
+    const out = Array.from(binary("rem", a, b).data)
+    expect(out.slice(0, 3)).toEqual([-0, 0, -0])
+    expect(out[3]).toBeNaN()
+  })
+
   it("float rem follows C fmod signs, including quotients that round across an integer", () => {
     const a = f32([5], [0.3, -7.5, 7.5, 5, 1e-3])
     const b = f32([5], [0.1, 2, -2, Infinity, 0])
