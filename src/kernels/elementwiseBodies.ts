@@ -264,9 +264,9 @@ const remCore: Body = ([a, b]) => [
   `const r0 = ${a} - ${b} * ${trunc("rq")};`,
   `const rb = Math.abs(${b});`,
   `const r1 = (${a} >= 0.0 && r0 < 0.0) ? r0 + rb : ((${a} < 0.0 && r0 > 0.0) ? r0 - rb : r0);`,
-  // a quotient beyond float32 (a tiny b) leaves a remainder below |b|, under an ulp of a: ±0
-  // (a · 0 is NaN for an infinite a, as fmod(±Inf, b) is)
-  `return Math.abs(rq) > ${FLT_MAX} && ${b} != 0.0 ? ${a} * 0.0 : (Math.abs(r1) >= rb ? (r1 > 0.0 ? r1 - rb : r1 + rb) : r1);`
+  // a quotient beyond float32 (a tiny b) leaves a remainder below |b|, under an ulp of a: ±0;
+  // fmod(±Inf, b) is NaN (said outright: GPUs fold Inf · 0 to 0)
+  `return Math.abs(rq) > ${FLT_MAX} && ${b} != 0.0 ? (Math.abs(${a}) <= ${FLT_MAX} ? ${a} * 0.0 : ${nanOf(a!)}) : (Math.abs(r1) >= rb ? (r1 > 0.0 ? r1 - rb : r1 + rb) : r1);`
 ]
 
 /** Float `rem`: fmod(x, ±inf) = x for finite x; x % 0 is NaN through the core. */
