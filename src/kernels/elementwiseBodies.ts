@@ -308,7 +308,8 @@ const intPowBody: Body = ([a, b]) => [
 ]
 
 /**
- * Float `pow` with JavaScript's (IEEE 754's pow) special cases decided here: GPU built-ins are
+ * Float `pow` with C's special cases (as XLA and JAX; JavaScript's `Math.pow` differs only at a
+ * base of ±1 with a NaN or infinite exponent) decided here: GPU built-ins are
  * undefined for a negative base (SwiftShader returns |a|^b) and at 0, NaN and ±Inf. A negative
  * base takes an integer exponent's sign ((-2)^3 = -8) and gives NaN for any other.
  */
@@ -316,13 +317,14 @@ const powBody: Body = ([a, b]) => [
   `const pm = Math.abs(${a});`,
   `const pr = Math.pow(pm, ${b});`,
   `const podd = Math.floor(${b}) == ${b} && Math.abs(${b} - 2.0 * Math.floor(${b} * 0.5)) == 1.0 ? 1.0 : 0.0;`,
-  `return ${b} == 0.0 ? 1.0 : (!(${isNum(a!)} && ${isNum(b!)}) ? ${a} + ${b} : (` +
-    // an infinite exponent: 0 or Inf by whether |a| is above 1; NaN at |a| = 1 (as Math.pow)
-    `Math.abs(${b}) > ${FLT_MAX} ? (pm == 1.0 ? ${nanOf(b!)} : ((pm > 1.0) == (${b} > 0.0) ? Math.abs(${b}) : 0.0)) : (` +
+  // 1 for b = 0 and for a = 1 whatever b is (NaN too), as C, XLA and JAX define pow
+  `return ${b} == 0.0 || ${a} == 1.0 ? 1.0 : (!(${isNum(a!)} && ${isNum(b!)}) ? ${a} + ${b} : (` +
+    // an infinite exponent: 0 or Inf by whether |a| is above 1; 1 at a = -1 (C's pow)
+    `Math.abs(${b}) > ${FLT_MAX} ? (pm == 1.0 ? 1.0 : ((pm > 1.0) == (${b} > 0.0) ? Math.abs(${b}) : 0.0)) : (` +
     // a zero base: ±0 for b > 0, ±Inf (1/a carries a's sign) for b < 0; the sign only for odd b
     `${a} == 0.0 ? (${b} > 0.0 ? (podd > 0.0 ? ${a} : 0.0) : (podd > 0.0 ? 1.0 / (${a} - ${RUNTIME_ZERO}) : 1.0 / ${RUNTIME_ZERO})) : (` +
     // an infinite base
-    `pm > ${FLT_MAX} ? (${b} > 0.0 ? (podd > 0.0 ? ${a} : pm) : 0.0) : (` +
+    `pm > ${FLT_MAX} ? (${b} > 0.0 ? (podd > 0.0 ? ${a} : pm) : (podd > 0.0 ? 1.0 / ${a} : 0.0)) : (` +
     `${a} < 0.0 ? (Math.floor(${b}) == ${b} ? (podd > 0.0 ? -pr : pr) : ${nanOf(a!)}) : pr)))));`
 ]
 

@@ -4,7 +4,7 @@
  * the first maximum of a window (row-major order) wins; padding cells count as -inf.
  */
 import { launch, launchDevice } from "./backend.js"
-import { kernelSource, unravel } from "./codegen.js"
+import { kernelSource, lit, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
@@ -87,12 +87,13 @@ export const gpujsReduceWindow = (op: "max" | "sum", x: HostArray, p: WindowPara
   }
   const source = (): string => {
     const un = unravel(outShape, "i", "c")
-    const lines = [...un.lines, ...windowBases(un.coords, p), `let acc = ${op === "max" ? "-Infinity" : "0.0"};`]
+    const lines = [...un.lines, ...windowBases(un.coords, p), `let acc = ${op === "max" ? lit(-Infinity) : "0.0"};`]
     lines.push(
       ...windowLoops(x.shape, p, (idx, inb) => [
         `if (${inb}) {`,
         `  const v = a0[${idx}];`,
-        op === "max" ? `  if (acc == acc && (v > acc || v != v)) { acc = v; }` : `  acc = acc + v;`,
+        // NaN tested with ordered comparisons (x != x is not reliable on GPUs)
+        op === "max" ? `  if ((acc <= 0.0 || acc > 0.0) && (v > acc || !(v <= 0.0 || v > 0.0))) { acc = v; }` : `  acc = acc + v;`,
         `}`
       ])
     )
@@ -131,7 +132,7 @@ const selectLines = (shape: ReadonlyArray<number>, p: WindowParams, gather: bool
   `let tv = 0.0;`,
   `let first = 1.0;`,
   ...windowLoops(shape, p, (idx, inb, flat) => [
-    `let v = -Infinity;`,
+    `let v = ${lit(-Infinity)};`,
     `let t = 0.0;`,
     `if (${inb}) { v = a1[${idx}];${gather ? ` t = a0[${idx}];` : ""} }`,
     `if (first > 0.5 || !(best >= v)) { best = v; bk = ${inb === "true" ? flat : `(${inb}) ? ${flat} : -1.0`}; tv = t; first = 0.0; }`

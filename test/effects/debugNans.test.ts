@@ -8,21 +8,15 @@ import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { FloatingPointError, hk, jax, jnp, optax, type Tensor } from "../../src/index.js"
 import { run } from "../support/effects.js"
+import { thrown } from "../support/thrown.js"
 
 afterEach(() => {
   jax.config.update("debugNans", false)
   jax.config.update("debugInfs", false)
 })
 
-const fpe = (f: () => unknown): FloatingPointError => {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(FloatingPointError)
-    return e as FloatingPointError
-  }
-  throw new Error("expected a FloatingPointError")
-}
+/** The FloatingPointError `f` throws (fails the test if it throws nothing, or something else). */
+const fpe = (f: () => unknown): FloatingPointError => thrown(f, FloatingPointError)
 
 const net = hk.withoutApplyRng(hk.transform((x: Tensor) => Effect.flatMap(hk.nets.MLP([2, 1]), (mlp) => mlp(x))))
 const x = jnp.ones([1, 2])

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { type DType, type HostArray, BINARY_OPS, allocStorage, binary, convert, hostArray, select, sizeOf, unary } from "../../src/kernels/index.js"
+import { type DType, type HostArray, BINARY_OPS, allocStorage, binary, convert, getBackend, hostArray, select, setBackend, sizeOf, unary } from "../../src/kernels/index.js"
 import { arbBroadcastablePair, arbBroadcastableShapes, arbInt32Full, arbShape, arbTensorOf, arbValue } from "../support/arbitraries.js"
 import { assertAllclose } from "../support/assertAllclose.js"
 import { UNARY_REF, binaryRef, mapBroadcast, ref } from "../support/reference.js"
@@ -268,4 +268,44 @@ describe("convert", () => {
     expect(out.shape).toEqual([0, 3])
     expect(sizeOf(out.shape)).toBe(0)
   })
+})
+
+/**
+ * Special values as IEEE 754 and JAX define them, on every CPU configuration (the shader paths are
+ * checked against webasm by the browser limits part: GPU built-ins are undefined at these inputs).
+ * `pow` is C's (XLA's): 1 for a base of 1 with any exponent and for (-1)^±Inf.
+ */
+describe("IEEE special values on every CPU configuration", () => {
+  const UNARY_CASES: ReadonlyArray<readonly ["log" | "log1p" | "tanh" | "exp" | "sign" | "acos" | "erf_inv" | "erf" | "logistic" | "cosh", number[], number[]]> = [
+    ["log", [-1, 0, -0, Infinity, NaN, -Infinity], [NaN, -Infinity, -Infinity, Infinity, NaN, NaN]],
+    ["log1p", [-2, -1, Infinity, NaN], [NaN, -Infinity, Infinity, NaN]],
+    ["tanh", [100, -1e30, Infinity, -Infinity, NaN, 10, 9.5], [1, -1, 1, -1, NaN, 1, Math.fround(Math.tanh(9.5))]],
+    ["exp", [NaN, -Infinity, Infinity], [NaN, 0, Infinity]],
+    ["sign", [NaN, -0, -3, 2], [NaN, -0, -1, 1]],
+    ["acos", [Infinity, 2, -1.5, NaN], [NaN, NaN, NaN, NaN]],
+    ["erf_inv", [1, -1, 2, NaN, Infinity], [Infinity, -Infinity, NaN, NaN, NaN]],
+    ["erf", [NaN, Infinity, -Infinity], [NaN, 1, -1]],
+    ["logistic", [NaN, Infinity, -Infinity], [NaN, 1, 0]],
+    ["cosh", [NaN, Infinity, -Infinity], [NaN, Infinity, Infinity]]
+  ]
+  const BINARY_CASES: ReadonlyArray<readonly ["pow" | "atan2" | "rem", Array<readonly [number, number, number]>]> = [
+    ["pow", [[1, NaN, 1], [1, Infinity, 1], [-1, Infinity, 1], [-1, -Infinity, 1], [NaN, 0, 1], [-2, 3, -8], [-2, 2, 4], [-2, 0.5, NaN], [0, -1, Infinity], [-0, -1, -Infinity], [-0, -2, Infinity], [0, 2, 0], [2, -Infinity, 0], [0.5, -Infinity, Infinity], [-Infinity, 3, -Infinity], [-Infinity, 2, Infinity], [-Infinity, -1, -0], [NaN, 1, NaN], [2, NaN, NaN]]],
+    ["atan2", [[-0, 1, -0], [0, 1, 0], [0, -1, Math.fround(Math.PI)], [-0, -1, -Math.fround(Math.PI)], [0, -0, Math.fround(Math.PI)], [0, 0, 0], [NaN, 1, NaN], [1, NaN, NaN]]],
+    ["rem", [[0, Infinity, 0], [5, -Infinity, 5], [Infinity, 1, NaN], [5, 0, NaN], [NaN, 2, NaN]]]
+  ]
+  for (const mode of ["wasm-simd", "webasm", "cpu"] as const) {
+    it(`${mode}: log, tanh, exp, sign, acos, erf, erf_inv, pow, atan2, rem at NaN, ±Inf, ±0 and out of their domain`, () => {
+      const before = getBackend().mode
+      setBackend(mode)
+      try {
+        for (const [op, xs, want] of UNARY_CASES) expect([op, Array.from(unary(op, f32([xs.length], xs)).data)]).toEqual([op, want])
+        for (const [op, cases] of BINARY_CASES) {
+          const got = Array.from(binary(op, f32([cases.length], cases.map((c) => c[0])), f32([cases.length], cases.map((c) => c[1]))).data)
+          expect([op, got]).toEqual([op, cases.map((c) => c[2])])
+        }
+      } finally {
+        setBackend(before)
+      }
+    })
+  }
 })

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { ConfigError, FloatingPointError, type Tensor, jax, jnp } from "../../src/index.js"
 import * as K from "../../src/kernels/index.js"
+import { thrown } from "../support/thrown.js"
 
 const initialMode = K.getBackend().mode
 afterEach(() => {
@@ -17,15 +18,7 @@ afterEach(() => {
 })
 
 /** The FloatingPointError `f` throws (fails the test if it throws nothing, or something else). */
-const fpe = (f: () => unknown): FloatingPointError => {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(FloatingPointError)
-    return e as FloatingPointError
-  }
-  throw new Error("expected a FloatingPointError")
-}
+const fpe = (f: () => unknown): FloatingPointError => thrown(f, FloatingPointError)
 
 const hasNan = (t: Tensor) => Array.from(t.toTypedArray() as Float32Array).some(Number.isNaN)
 

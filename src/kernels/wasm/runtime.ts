@@ -322,13 +322,20 @@ export class WasmRuntime {
   }
 }
 
+/**
+ * `pow` as C, XLA and JAX define it: 1 for a base of 1 whatever the exponent (NaN too) and for a
+ * base of -1 with an infinite exponent, where JavaScript's `Math.pow` gives NaN; the rest is
+ * `Math.pow`.
+ */
+export const powC = (a: number, b: number): number => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b))
+
 /** Host functions kernels may call per lane (float64 `Math`, rounded to float32 by the kernel). */
 export const MATH_IMPORTS = {
   sin: Math.sin,
   cos: Math.cos,
   log1p: Math.log1p,
   expm1: Math.expm1,
-  pow: Math.pow,
+  pow: powC,
   atan2: Math.atan2
 } as const
 
