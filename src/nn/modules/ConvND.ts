@@ -83,6 +83,13 @@ export const batchedInput = (api: string, moduleName: string, x: unknown, n: num
   return t.ndim === n + 1 ? [jnp.expandDims(t, 0), true] : [t, false]
 }
 
+/**
+ * `out` plus a bias `b` of `channels` (broadcast over the spatial axes: `[c]` channels last,
+ * `[c, 1, …, 1]` channels first), the parameter every convolution module adds.
+ */
+export const addConvBias = (out: Tensor, channels: number, channelsLast: boolean, n: number, bInit: Initializer<Rng> | undefined): Effect.Effect<Tensor, never, Params | Rng> =>
+  Effect.map(getParameter("b", channelsLast ? [channels] : [channels, ...Array.from({ length: n }, () => 1)], bInit ?? zeros, { dtype: out.dtype }), (b) => jnp.add(out, b))
+
 const checkMask = (api: string, moduleName: string, mask: Tensor | undefined, wShape: ReadonlyArray<number>): void => {
   if (mask !== undefined && mask.shape.join(",") !== wShape.join(",")) {
     throw shapeError(api, `module '${moduleName}': Mask needs to have the same shape as weights. Shapes are: ${showShape(mask.shape)}, ${showShape(wShape)}; pass a mask of shape ${showShape(wShape)}.`)
@@ -127,10 +134,7 @@ const convND = (api: string, defaultName: string, n: number, outputChannels: num
         featureGroupCount: groups,
         batchGroupCount: 1
       })
-      if (withBias) {
-        const b = yield* getParameter("b", channelsLast ? [outputChannels] : [outputChannels, ...kernelShape.map(() => 1)], options.bInit ?? zeros, { dtype: x.dtype })
-        out = jnp.add(out, b)
-      }
+      if (withBias) out = yield* addConvBias(out, outputChannels, channelsLast, n, options.bInit)
       return unbatched ? jnp.squeeze(out, 0) : out
     })
     const call = (x: Tensor) =>

@@ -8,14 +8,13 @@ import { Tensor } from "../../transforms/core/Tensor.js"
 import * as lax from "../../transforms/core/lax.js"
 import { shapeError } from "../../transforms/core/errors.js"
 import * as jnp from "../../transforms/numpy/ops.js"
-import { zeros } from "../../transforms/numpy/creation.js"
 import { getParameter, type Initializer } from "../../effects/getParameter.js"
 import { TruncatedNormal } from "../initializers.js"
 import { attach, module } from "../../effects/module.js"
 import type { Naming, Rng } from "../../effects/services.js"
 import { ModuleConfigError } from "./errors.js"
 import { channelIndex, checkInput, guardParams, replicate, showShape } from "./inputs.js"
-import { batchedInput, convConfig, imageLayout, imageSpec, type ConvND } from "./ConvND.js"
+import { addConvBias, batchedInput, convConfig, imageLayout, imageSpec, type ConvND } from "./ConvND.js"
 
 /** Options of {@link ConvNDTranspose} and its 1-, 2- and 3-D forms. */
 export interface ConvTransposeOptions {
@@ -123,10 +122,7 @@ const convTranspose = (api: string, defaultName: string, n: number, outputChanne
           featureGroupCount: 1,
           batchGroupCount: 1
         })
-        if (withBias) {
-          const b = yield* getParameter("b", channelsLast ? [outputChannels] : [outputChannels, ...kernelShape.map(() => 1)], options.bInit ?? zeros, { dtype: x.dtype })
-          out = jnp.add(out, b)
-        }
+        if (withBias) out = yield* addConvBias(out, outputChannels, channelsLast, n, options.bInit)
         return unbatched ? jnp.squeeze(out, 0) : out
       })
       const call = (x: Tensor) =>

@@ -5,15 +5,13 @@
 import { Effect } from "effect"
 import type { Tensor } from "../../transforms/core/Tensor.js"
 import * as lax from "../../transforms/core/lax.js"
-import * as jnp from "../../transforms/numpy/ops.js"
-import { zeros } from "../../transforms/numpy/creation.js"
 import { getParameter, type Initializer } from "../../effects/getParameter.js"
 import { TruncatedNormal } from "../initializers.js"
 import { attach, module, type Module } from "../../effects/module.js"
 import type { Naming, Params, Rng } from "../../effects/services.js"
 import { ModuleConfigError } from "./errors.js"
 import { channelIndex, checkInput, guardParams, replicate, resolvePadding, type Padding } from "./inputs.js"
-import { imageLayout, imageSpec } from "./ConvND.js"
+import { addConvBias, imageLayout, imageSpec } from "./ConvND.js"
 
 /** Options of the depthwise convolutions. */
 export interface DepthwiseConvOptions {
@@ -70,11 +68,7 @@ const depthwise = (api: string, defaultName: string, n: number, channelMultiplie
           featureGroupCount: channels,
           batchGroupCount: 1
         })
-        if (options.withBias ?? true) {
-          const c = channelMultiplier * channels
-          const b = yield* getParameter("b", channelsLast ? [c] : [c, ...kernelShape.map(() => 1)], options.bInit ?? zeros, { dtype: x.dtype })
-          out = jnp.add(out, b)
-        }
+        if (options.withBias ?? true) out = yield* addConvBias(out, channelMultiplier * channels, channelsLast, n, options.bInit)
         return out
       })
       const call = (x: Tensor) =>
