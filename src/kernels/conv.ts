@@ -166,16 +166,12 @@ const convSource = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<num
   return kernelSource(2, 0, [...lines, ...open, ...inner, ...closing, "return acc;"])
 }
 
-/** gpu.js implementation of `conv` (inputs validated). */
-export const gpujsConv = (lhs: HostArray, rhs: HostArray, p: ConvParams): HostArray => {
-  const outShape = convShape(lhs, rhs, p)
-  const n = sizeOf(outShape)
-  if (n === 0) return result("float32", outShape, allocStorage("float32", 0))
+/** Everything a compiled convolution depends on (operand shapes and every parameter), as a cache-key part. */
+export const convSignature = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams): string => {
   const dn = p.dimensionNumbers
-  const key = [
-    "conv",
-    lhs.shape.join(","),
-    rhs.shape.join(","),
+  return [
+    lhsShape.join(","),
+    rhsShape.join(","),
     p.windowStrides.join(","),
     p.padding.map((q) => q.join(":")).join(","),
     p.lhsDilation.join(","),
@@ -186,6 +182,14 @@ export const gpujsConv = (lhs: HostArray, rhs: HostArray, p: ConvParams): HostAr
     dn.rhs.join(","),
     dn.out.join(",")
   ].join("|")
+}
+
+/** gpu.js implementation of `conv` (inputs validated). */
+export const gpujsConv = (lhs: HostArray, rhs: HostArray, p: ConvParams): HostArray => {
+  const outShape = convShape(lhs, rhs, p)
+  const n = sizeOf(outShape)
+  if (n === 0) return result("float32", outShape, allocStorage("float32", 0))
+  const key = `conv|${convSignature(lhs.shape, rhs.shape, p)}`
   const out = launchDevice({ key, size: n, arrays: 2, source: () => convSource(lhs.shape, rhs.shape, p, outShape) }, [kernelInput(lhs), kernelInput(rhs)])
   return resultOf("conv", "float32", outShape, out)
 }

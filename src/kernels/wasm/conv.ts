@@ -9,7 +9,7 @@
  * convs with other dimension numbers) take the same path.
  */
 import { coalesce } from "../codegen.js"
-import { type ConvParams, convShape, convSizes } from "../conv.js"
+import { type ConvParams, convShape, convSignature, convSizes } from "../conv.js"
 import { allocStorage, sizeOf, stridesOf } from "../dtype.js"
 import { type HostArray, result } from "../HostArray.js"
 import { I32, type Local, type MemoryImport, ModuleBuilder } from "./emitter.js"
@@ -72,21 +72,7 @@ const geometry = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<numbe
   }
 }
 
-const convKey = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams): string =>
-  [
-    "im2col",
-    lhsShape.join(","),
-    rhsShape.join(","),
-    p.windowStrides.join(","),
-    p.padding.map((q) => q.join(":")).join(","),
-    p.lhsDilation.join(","),
-    p.rhsDilation.join(","),
-    p.featureGroupCount,
-    p.batchGroupCount,
-    p.dimensionNumbers.lhs.join(","),
-    p.dimensionNumbers.rhs.join(","),
-    p.dimensionNumbers.out.join(",")
-  ].join("|")
+const convKey = (lhsShape: ReadonlyArray<number>, rhsShape: ReadonlyArray<number>, p: ConvParams): string => `im2col|${convSignature(lhsShape, rhsShape, p)}`
 
 /**
  * The im2col module: `run(lhs, patches, row0, rows, lhsBase)` writes rows [row0, row0 + rows) of
