@@ -94,6 +94,33 @@ export const tankaRow = <Ctx, R>(cfg: TankaConfig, c: Omit<Contestant<Ctx, R>, "
     counters: [tankaLaunches, ...(c.counters ?? [])]
   })
 
+/** A tfjs tensor, as far as a contestant uses one. */
+interface TfTensor {
+  dataSync(): ArrayLike<number>
+  dispose(): void
+}
+
+/**
+ * The tfjs-wasm contestant: `setup` makes its input tensors, each call runs `op` and reads the
+ * result with `dataSync()` (then disposes it), and teardown disposes the inputs.
+ */
+export const tfjsRow = <Ctx extends Record<string, TfTensor>>(c: { readonly note: string; readonly setup: () => Ctx; readonly op: (ctx: Ctx) => TfTensor }) =>
+  contestant<Ctx, ArrayLike<number>>({
+    name: "tfjs-wasm",
+    library: "tfjs-wasm",
+    note: c.note,
+    setup: c.setup,
+    run: (ctx) => {
+      const r = c.op(ctx)
+      const d = r.dataSync()
+      r.dispose()
+      return d
+    },
+    teardown: (ctx) => {
+      for (const t of Object.values(ctx)) t.dispose()
+    }
+  })
+
 /** gpu.js returns `Float32Array` for 1-D outputs and `Float32Array[]` rows for 2-D outputs. */
 export const flattenGpu = (r: unknown): ArrayLike<number> => {
   if (ArrayBuffer.isView(r)) return r as unknown as ArrayLike<number>

@@ -11,7 +11,7 @@ import type { Array as JaxArray } from "@jax-js/jax"
 import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { randArray } from "../data.js"
-import { BASELINE, type BenchEnv, budget, tankaRow, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, tankaRow, tfjsRow, type WorkloadFactory } from "./common.js"
 
 const HW = 56
 const CIN = 64
@@ -98,21 +98,10 @@ const contestants = (env: BenchEnv, n: number, X: Float32Array, W: Float32Array)
   const tf = env.peers.tf.lib
   if (tf) {
     cs.push(
-      contestant({
-        name: "tfjs-wasm",
-        library: "tfjs-wasm",
+      tfjsRow({
         note: "`tf.conv2d(x, w, 1, 'same')` (NHWC, HWIO), then `dataSync()`",
         setup: () => ({ x: tf.tensor4d(X, [n, HW, HW, CIN]), w: tf.tensor4d(W, [KS, KS, CIN, COUT]) }),
-        run: (c) => {
-          const r = tf.conv2d(c.x, c.w, 1, "same")
-          const d = r.dataSync()
-          r.dispose()
-          return d
-        },
-        teardown: (c) => {
-          c.x.dispose()
-          c.w.dispose()
-        }
+        op: (c) => tf.conv2d(c.x, c.w, 1, "same")
       })
     )
   }

@@ -3,7 +3,7 @@ import type { Array as JaxArray } from "@jax-js/jax"
 import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { randArray } from "../data.js"
-import { BASELINE, type BenchEnv, budget, tankaRow, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, tankaRow, tfjsRow, type WorkloadFactory } from "./common.js"
 
 const N = 1 << 20
 
@@ -39,22 +39,10 @@ const contestants = (env: BenchEnv, a: Float32Array, b: Float32Array, c: Float32
   const tf = env.peers.tf.lib
   if (tf) {
     cs.push(
-      contestant({
-        name: "tfjs-wasm",
-        library: "tfjs-wasm",
+      tfjsRow({
         note: "`tf.relu(tf.add(tf.mul(a, b), c))` in `tf.tidy` (3 kernels), then `dataSync()`",
         setup: () => ({ a: tf.tensor1d(a), b: tf.tensor1d(b), c: tf.tensor1d(c) }),
-        run: (x) => {
-          const r = tf.tidy(() => tf.relu(tf.add(tf.mul(x.a, x.b), x.c)))
-          const d = r.dataSync()
-          r.dispose()
-          return d
-        },
-        teardown: (x) => {
-          x.a.dispose()
-          x.b.dispose()
-          x.c.dispose()
-        }
+        op: (x) => tf.tidy(() => tf.relu(tf.add(tf.mul(x.a, x.b), x.c)))
       })
     )
   }

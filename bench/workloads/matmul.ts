@@ -2,7 +2,7 @@
 import { type Tensor, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { matmulF64, randArray } from "../data.js"
-import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, tfjsRow, type WorkloadFactory } from "./common.js"
 
 /** Plain JS, ikj loop order (contiguous inner loop), float32 storage. */
 export const matmulJs = (a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array => {
@@ -40,21 +40,10 @@ const contestants = (env: BenchEnv, n: number, A: Float32Array, B: Float32Array)
   const tf = env.peers.tf.lib
   if (tf) {
     cs.push(
-      contestant({
-        name: "tfjs-wasm",
-        library: "tfjs-wasm",
+      tfjsRow({
         note: "`tf.matMul(a, b)` then `dataSync()`",
         setup: () => ({ a: tf.tensor2d(A, [n, n]), b: tf.tensor2d(B, [n, n]) }),
-        run: (c) => {
-          const r = tf.matMul(c.a, c.b)
-          const d = r.dataSync()
-          r.dispose()
-          return d
-        },
-        teardown: (c) => {
-          c.a.dispose()
-          c.b.dispose()
-        }
+        op: (c) => tf.matMul(c.a, c.b)
       })
     )
   }

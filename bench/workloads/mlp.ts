@@ -3,7 +3,7 @@ import type { Array as JaxArray } from "@jax-js/jax"
 import { type Tensor, jax, jnp } from "../tanka.js"
 import { type AnyContestant, contestant, type Workload } from "../harness.js"
 import { MLP_BATCH as B, MLP_FORWARD_FLOP, MLP_SHAPES, type MlpParams, mlpForwardF64, mlpInput, mlpParams } from "../data.js"
-import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, type WorkloadFactory } from "./common.js"
+import { BASELINE, type BenchEnv, budget, flattenGpu, tankaRow, tfjsRow, type WorkloadFactory } from "./common.js"
 import { matmulJs } from "./matmul.js"
 
 const KEYS = ["w1", "b1", "w2", "b2", "w3", "b3"] as const
@@ -65,27 +65,18 @@ const contestants = (env: BenchEnv, P: MlpParams, X: Float32Array): AnyContestan
   const tf = env.peers.tf.lib
   if (tf) {
     cs.push(
-      contestant({
-        name: "tfjs-wasm",
-        library: "tfjs-wasm",
+      tfjsRow({
         note: "`tf.fused.matMul({a, b, bias, activation: 'relu'})` per layer (what tfjs-layers' Dense runs), in `tf.tidy`",
         setup: () => {
           const t = (k: Key) => tf.tensor(P[k], [...MLP_SHAPES[k]])
           return { w1: t("w1"), b1: t("b1"), w2: t("w2"), b2: t("b2"), w3: t("w3"), b3: t("b3"), x: tf.tensor2d(X, [B, 784]) }
         },
-        run: (c) => {
-          const r = tf.tidy(() => {
+        op: (c) =>
+          tf.tidy(() => {
             const h1 = tf.fused.matMul({ a: c.x, b: c.w1 as typeof c.x, bias: c.b1, activation: "relu" })
             const h2 = tf.fused.matMul({ a: h1, b: c.w2 as typeof c.x, bias: c.b2, activation: "relu" })
             return tf.fused.matMul({ a: h2, b: c.w3 as typeof c.x, bias: c.b3 })
           })
-          const d = r.dataSync()
-          r.dispose()
-          return d
-        },
-        teardown: (c) => {
-          for (const t of Object.values(c)) t.dispose()
-        }
       })
     )
   }
