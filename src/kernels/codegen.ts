@@ -12,6 +12,15 @@
  */
 export const RUNTIME_ZERO = "(this.thread.x * 0.0)"
 
+/**
+ * True unless `x` is NaN, by ordered comparisons (false for NaN on every backend): `x == x` and
+ * `x != x` are not reliable NaN tests in shaders (WebGPU on SwiftShader folded them).
+ */
+export const notNaN = (x: string): string => `(${x} <= 0.0 || ${x} > 0.0)`
+
+/** True when `x` is NaN (see `notNaN`). */
+export const isNaNExpr = (x: string): string => `!${notNaN(x)}`
+
 /** A numeric literal for kernel source: integers as written, other values with a decimal point or exponent. */
 export const lit = (v: number): string => {
   if (Number.isNaN(v)) return `(${RUNTIME_ZERO} / ${RUNTIME_ZERO})`

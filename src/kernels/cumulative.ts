@@ -4,7 +4,7 @@
  * position), so each output is the sequential fold of the elements before it.
  */
 import { launch } from "./backend.js"
-import { kernelSource, unravel } from "./codegen.js"
+import { isNaNExpr, kernelSource, notNaN, unravel } from "./codegen.js"
 import { allocStorage, sizeOf } from "./dtype.js"
 import { shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
@@ -34,9 +34,9 @@ const step = (op: CumulativeOp): string[] => {
       return [`acc = acc * v;`]
     // NaN wins and stays, as in the max/min reductions (JAX)
     case "max":
-      return [`if (acc == acc && (v > acc || v != v)) { acc = v; }`]
+      return [`if (${notNaN("acc")} && (v > acc || ${isNaNExpr("v")})) { acc = v; }`]
     case "min":
-      return [`if (acc == acc && (v < acc || v != v)) { acc = v; }`]
+      return [`if (${notNaN("acc")} && (v < acc || ${isNaNExpr("v")})) { acc = v; }`]
   }
 }
 

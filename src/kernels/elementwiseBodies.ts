@@ -5,7 +5,7 @@
  * return only on their last line, so a fused kernel can inline several of them in a row.
  */
 
-import { RUNTIME_ZERO } from "./codegen.js"
+import { RUNTIME_ZERO, notNaN as isNum } from "./codegen.js"
 
 type Body = (v: ReadonlyArray<string>) => string[]
 
@@ -21,8 +21,6 @@ const trunc = (x: string): string => `(${x} < 0.0 ? Math.ceil(${x}) : Math.floor
 // ordered comparisons (false for NaN on every backend), and make NaN and ±Inf at run time from
 // a runtime zero, which no compiler can fold.
 
-/** True unless `x` is NaN. */
-const isNum = (x: string): string => `(${x} <= 0.0 || ${x} > 0.0)`
 
 
 /** NaN, made at run time (the operand is only named so each op's NaN reads as its own). */

@@ -3,7 +3,7 @@
  * `argmin`): one thread per output element loops over the reduced axes with literal bounds.
  */
 import { launch, launchDevice } from "./backend.js"
-import { coalesce, kernelSource, linear, unravel } from "./codegen.js"
+import { coalesce, isNaNExpr, kernelSource, linear, notNaN, unravel } from "./codegen.js"
 import { gpujsFull } from "./creation.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
@@ -113,7 +113,7 @@ const reduceSource = (layout: ReduceLayout, mode: Mode, signed: boolean): string
   lines.push(
     ...loopNest(layout.loops, "base", (idx, flat) => [
       `const v = a0[${idx}];`,
-      `if (best == best && (v ${cmp} best || v != v)) { best = v; bi = ${flat}; }`
+      `if (${notNaN("best")} && (v ${cmp} best || ${isNaNExpr("v")})) { best = v; bi = ${flat}; }`
     ])
   )
   lines.push(mode.startsWith("arg") ? `return bi;` : `return best;`)

@@ -10,7 +10,7 @@
  * Integer keys are compared exactly on 16-bit planes, over the full int32/uint32 range.
  */
 import { launch } from "./backend.js"
-import { kernelSource, unravel } from "./codegen.js"
+import { isNaNExpr, kernelSource, notNaN, unravel } from "./codegen.js"
 import { allocStorage, sizeOf } from "./dtype.js"
 import { IndexOutOfRangeError, shapeError } from "./errors.js"
 import { type HostArray, describe, result } from "./HostArray.js"
@@ -53,9 +53,9 @@ export const validateSortPermutation = (keys: ReadonlyArray<HostArray>, axis: nu
 /** Comparison expressions for one plane: `before(y, x)` says y sorts strictly before x. */
 const before = (float: boolean, order: SortOrder, y: string, x: string, zy: string, zx: string): string => {
   if (!float) return order === "ascending" ? `${y} < ${x}` : `${y} > ${x}`
-  if (order === "ascending") return `(${y} == ${y} && (${x} != ${x} || ${y} < ${x}))`
+  if (order === "ascending") return `(${notNaN(y)} && (${isNaNExpr(x)} || ${y} < ${x}))`
   // top_k's total order: NaN first, and +0 before -0 (zy/zx are 1/y, 1/x: ±Infinity at zeros)
-  return `((${y} != ${y} && ${x} == ${x}) || (${x} == ${x} && ${y} == ${y} && (${y} > ${x} || (${y} == 0.0 && ${x} == 0.0 && ${zy} > 0.0 && ${zx} < 0.0))))`
+  return `((${isNaNExpr(y)} && ${notNaN(x)}) || (${notNaN(x)} && ${notNaN(y)} && (${y} > ${x} || (${y} == 0.0 && ${x} == 0.0 && ${zy} > 0.0 && ${zx} < 0.0))))`
 }
 
 const ranksSource = (keys: ReadonlyArray<KeyPlanes>, order: SortOrder, outer: number, n: number, inner: number): string => {

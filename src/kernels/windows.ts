@@ -4,7 +4,7 @@
  * the first maximum of a window (row-major order) wins; padding cells count as -inf.
  */
 import { launch, launchDevice } from "./backend.js"
-import { kernelSource, lit, unravel } from "./codegen.js"
+import { isNaNExpr, kernelSource, lit, notNaN, unravel } from "./codegen.js"
 import { type DType, allocStorage, sizeOf, stridesOf } from "./dtype.js"
 import { EXACT_INT_LIMIT, integerRangeError, shapeError } from "./errors.js"
 import { type HostArray, result } from "./HostArray.js"
@@ -92,8 +92,7 @@ export const gpujsReduceWindow = (op: "max" | "sum", x: HostArray, p: WindowPara
       ...windowLoops(x.shape, p, (idx, inb) => [
         `if (${inb}) {`,
         `  const v = a0[${idx}];`,
-        // NaN tested with ordered comparisons (x != x is not reliable on GPUs)
-        op === "max" ? `  if ((acc <= 0.0 || acc > 0.0) && (v > acc || !(v <= 0.0 || v > 0.0))) { acc = v; }` : `  acc = acc + v;`,
+        op === "max" ? `  if (${notNaN("acc")} && (v > acc || ${isNaNExpr("v")})) { acc = v; }` : `  acc = acc + v;`,
         `}`
       ])
     )

@@ -49,7 +49,7 @@ export const runLimits = async (mode: K.Mode): Promise<CheckResult[]> => {
   // the reference is computed in webasm first: a webgpu check body is replayed by runAsync
   const special = specialValues()
   K.setBackend(mode)
-  out.push(await check(suite, "IEEE special values: every float unary op and div, rem, pow, atan2, max, min at NaN, ±Inf, ±0 and out-of-domain inputs, and max pooling over them, give what webasm gives (JavaScript's Math; pow as C's)", mode, () => special.check(special.run())))
+  out.push(await check(suite, "IEEE special values: every float unary op and div, rem, pow, atan2, max, min at NaN, ±Inf, ±0 and out-of-domain inputs, and max pooling, reductions, running max/min and sorting over them, give what webasm gives (JavaScript's Math; pow as C's)", mode, () => special.check(special.run())))
   return out
 }
 
@@ -69,11 +69,19 @@ const specialValues = () => {
   const a = K.hostArray("float32", [n * n], new Float32Array(SPECIAL.flatMap((v) => SPECIAL.map(() => v))))
   const b = K.hostArray("float32", [n * n], new Float32Array(SPECIAL.flatMap(() => SPECIAL)))
   // max pooling over pairs of SPECIAL (stride 1, window 2, no padding): NaN and -Inf windows
+  // every ordered pair of SPECIAL as a row of two
+  const pairs = K.hostArray("float32", [n * n, 2], new Float32Array(SPECIAL.flatMap((u) => SPECIAL.flatMap((v) => [u, v]))))
   const pool = K.hostArray("float32", [2 * n], new Float32Array(SPECIAL.flatMap((v) => [v, -Infinity])))
   const run = () => ({
     unary: unary.map((op) => Array.from(K.unary(op, x).data as Float32Array)),
     binary: binary.map((op) => Array.from(K.binary(op, a, b).data as Float32Array)),
-    pool: Array.from(K.reduceWindow("max", pool, { windowDimensions: [2], windowStrides: [1], padding: [[0, 0]] }).data as Float32Array)
+    pool: Array.from(K.reduceWindow("max", pool, { windowDimensions: [2], windowStrides: [1], padding: [[0, 0]] }).data as Float32Array),
+    // the NaN-aware families: reductions, running max/min, sorting (NaN wins / sorts last)
+    nanAware: [
+      ...(["max", "min", "argmax", "argmin"] as const).map((op) => Array.from(K.reduce(op, pairs, [1]).data as ArrayLike<number>)),
+      ...(["max", "min"] as const).map((op) => Array.from(K.cumulative(op, x, 0, false).data as Float32Array)),
+      ...(["ascending", "descending"] as const).map((order) => Array.from(K.sortPermutation([x], 0, order).data as ArrayLike<number>))
+    ]
   })
   K.setBackend("webasm")
   const want = run()
@@ -96,6 +104,12 @@ const specialValues = () => {
     got.pool.forEach((g, k) => {
       if (!same(g, want.pool[k]!)) note("reduce_window max", `reduce_window max at ${k} = ${g} (want ${want.pool[k]})`)
     })
+    const families = ["reduce max", "reduce min", "reduce argmax", "reduce argmin", "cummax", "cummin", "sort ascending", "sort descending"]
+    got.nanAware.forEach((g, f) =>
+      g.forEach((v, k) => {
+        if (!same(v, want.nanAware[f]![k]!)) note(families[f]!, `${families[f]} at ${k} = ${v} (want ${want.nanAware[f]![k]})`)
+      })
+    )
     if (wrong.size > 0) {
       const total = [...wrong.values()].reduce((s, w) => s + w.length, 0)
       throw new Error(`${total} wrong in ${wrong.size} ops: ${[...wrong].map(([op, ws]) => `${op} ×${ws.length} (${ws.slice(0, 3).join("; ")})`).join(" | ")}`)
